@@ -1,0 +1,55 @@
+package sqsapi
+
+import "time"
+
+// Wire names shared with the Java Amazon SQS Temporary Queue Client, so that
+// mixed fleets interoperate. Changing any of these breaks the wire format.
+const (
+	// VirtualQueueNameAttribute is the message attribute (String) that names the
+	// virtual queue a message sent to a host queue is meant for.
+	VirtualQueueNameAttribute = "__AmazonSQSVirtualQueuesClient.QueueName"
+
+	// HostQueueURLAttribute is the queue attribute that, on CreateQueue, makes
+	// the new queue a virtual queue hosted on the named SQS queue.
+	HostQueueURLAttribute = "HostQueueUrl"
+
+	// IdleQueueRetentionPeriodAttribute is the queue attribute that asks for a
+	// queue to be deleted after it has been idle for that many seconds.
+	IdleQueueRetentionPeriodAttribute = "IdleQueueRetentionPeriodSeconds"
+
+	// ResponseQueueURLAttribute is the message attribute (String) of a request
+	// that names the queue its response must be sent to.
+	ResponseQueueURLAttribute = "ResponseQueueUrl"
+
+	// HeartbeatTag is the queue tag holding the last heartbeat of a queue that
+	// is in use, as Unix milliseconds in decimal.
+	HeartbeatTag = "__AmazonSQSIdleQueueDeletingClient.LastHeartbeatTimestamp"
+
+	// RetentionTag is the queue tag holding the idle retention period of a
+	// queue, in seconds. Only queues carrying it are ever deleted by a sweeper.
+	RetentionTag = "__IdleQueueRetentionPeriodSeconds"
+
+	// DefaultQueuePrefix is the prefix of the queues this module creates.
+	DefaultQueuePrefix = "__RequesterClientQueues__"
+)
+
+// Documented defaults.
+const (
+	DefaultIdleQueueRetentionPeriod = 300 * time.Second
+	DefaultHeartbeatInterval        = 5 * time.Second
+	DefaultSweepPeriod              = 5 * time.Minute
+	DefaultHostWaitTime             = 20 * time.Second
+)
+
+// SQS limits this module validates against.
+const (
+	MaxQueueNameLength       = 80
+	MaxWaitTimeSeconds       = 20
+	MaxMessagesPerReceive    = 10
+	MaxMessageAttributes     = 10
+	MaxBatchEntries          = 10
+	MaxMessageSizeBytes      = 262144
+	MinIdleRetentionSeconds  = 1
+	MaxVisibilityTimeoutSecs = 43200
+	FIFOSuffix               = ".fifo"
+)
