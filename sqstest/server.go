@@ -1,0 +1,301 @@
+package sqstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/sqsapi"
+)
+
+// Options configures a Server. The zero value of every field means its
+// documented default.
+type Options struct {
+	// Clock drives visibility timeouts, delays, retention, deduplication
+	// windows, long polls and the 60-second QueueDeletedRecently window.
+	// Default: the wall clock.
+	Clock clock.Clock
+	// Region appears in queue URLs and ARNs. Default "us-east-1".
+	Region string
+	// AccountID appears in queue URLs and ARNs. Default "000000000000".
+	AccountID string
+	// Host is the host of queue URLs. Default "sqs.<Region>.amazonaws.com".
+	Host string
+}
+
+// Fault is an injected failure of one operation (see Server.InjectFault).
+type Fault struct {
+	// Err, if not nil, is returned instead of performing the operation.
+	Err error
+	// Delay is waited (on the Server's clock, honouring ctx) before the
+	// operation is performed or Err is returned.
+	Delay time.Duration
+	// Times is how many matching calls the fault applies to; 0 means forever.
+	Times int
+	// Match, if not nil, limits the fault to calls whose input (the
+	// operation's *sqs.XxxInput) it accepts.
+	Match func(input any) bool
+}
+
+// ErrClosed is returned by calls made after Close and by long polls that
+// Close interrupted.
+var ErrClosed = errors.New("sqstest: server closed")
+
+// Server is an in-memory SQS. It satisfies sqsapi.API and is safe for
+// concurrent use.
+type Server struct {
+	clk       clock.Clock
+	region    string
+	accountID string
+	host      string
+
+	mu      sync.Mutex
+	queues  map[string]*queue    // by name
+	deleted map[string]time.Time // queue name -> deletion time
+	calls   map[string]int
+	faults  map[string][]*faultEntry
+	seq     uint64 // message sequence numbers, server-wide
+	closed  bool
+	done    chan struct{} // closed by Close
+}
+
+type faultEntry struct {
+	f    Fault
+	left int // remaining uses; <0 means forever
+}
+
+var _ sqsapi.API = (*Server)(nil)
+
+// New returns a running in-memory SQS server.
+func New(optFns ...func(*Options)) *Server {
+	var o Options
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.AccountID == "" {
+		o.AccountID = "000000000000"
+	}
+	if o.Host == "" {
+		o.Host = "sqs." + o.Region + ".amazonaws.com"
+	}
+	return &Server{
+		clk:       clock.OrReal(o.Clock),
+		region:    o.Region,
+		accountID: o.AccountID,
+		host:      o.Host,
+		queues:    make(map[string]*queue),
+		deleted:   make(map[string]time.Time),
+		calls:     make(map[string]int),
+		faults:    make(map[string][]*faultEntry),
+		done:      make(chan struct{}),
+	}
+}
+
+// CallCounts returns the number of calls made to each operation (by SDK
+// operation name, such as "SendMessage"), including calls that failed.
+func (s *Server) CallCounts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[string]int, len(s.calls))
+	for k, v := range s.calls {
+		m[k] = v
+	}
+	return m
+}
+
+// ResetCallCounts sets every call count to zero.
+func (s *Server) ResetCallCounts() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.calls)
+}
+
+// InjectFault makes calls to operation op (an SDK operation name such as
+// "ReceiveMessage") fail or slow down as f says. Faults on one operation are
+// applied in the order injected; the first that matches a call is used.
+func (s *Server) InjectFault(op string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	left := f.Times
+	if left <= 0 {
+		left = -1
+	}
+	s.faults[op] = append(s.faults[op], &faultEntry{f: f, left: left})
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.faults)
+}
+
+// Close stops the server: every waiting long poll returns at once with an
+// error wrapping ErrClosed (and context.Canceled), and later calls fail the
+// same way. Close is idempotent.
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	close(s.done)
+}
+
+// closedError is returned after Close; it matches both ErrClosed and
+// context.Canceled with errors.Is, like a cancelled call.
+type closedError struct{ op string }
+
+func (e *closedError) Error() string { return fmt.Sprintf("sqstest: %s: server closed", e.op) }
+func (e *closedError) Is(target error) bool {
+	return target == ErrClosed || target == context.Canceled
+}
+
+// begin counts a call to op and applies any fault matching input. It returns
+// a non-nil error if the call must fail without being performed.
+func (s *Server) begin(ctx context.Context, op string, input any) error {
+	s.mu.Lock()
+	s.calls[op]++
+	if s.closed {
+		s.mu.Unlock()
+		return &closedError{op: op}
+	}
+	var fault *Fault
+	for i, fe := range s.faults[op] {
+		if fe.f.Match != nil && !fe.f.Match(input) {
+			continue
+		}
+		f := fe.f
+		fault = &f
+		if fe.left > 0 {
+			fe.left--
+			if fe.left == 0 {
+				s.faults[op] = append(s.faults[op][:i:i], s.faults[op][i+1:]...)
+			}
+		}
+		break
+	}
+	s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqstest: %s: %w", op, err)
+	}
+	if fault == nil {
+		return nil
+	}
+	if fault.Delay > 0 {
+		t := s.clk.NewTimer(fault.Delay)
+		select {
+		case <-t.C():
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("sqstest: %s: %w", op, ctx.Err())
+		case <-s.done:
+			t.Stop()
+			return &closedError{op: op}
+		}
+	}
+	return fault.Err
+}
+
+func (s *Server) unimplemented(ctx context.Context, op string, input any) error {
+	if err := s.begin(ctx, op, input); err != nil {
+		return err
+	}
+	return fmt.Errorf("sqstest: %s: not implemented yet", op)
+}
+
+// CreateQueue implements sqsapi.API.
+func (s *Server) CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, _ ...func(*sqs.Options)) (*sqs.CreateQueueOutput, error) {
+	return nil, s.unimplemented(ctx, "CreateQueue", in)
+}
+
+// DeleteQueue implements sqsapi.API.
+func (s *Server) DeleteQueue(ctx context.Context, in *sqs.DeleteQueueInput, _ ...func(*sqs.Options)) (*sqs.DeleteQueueOutput, error) {
+	return nil, s.unimplemented(ctx, "DeleteQueue", in)
+}
+
+// GetQueueUrl implements sqsapi.API.
+func (s *Server) GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, _ ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {
+	return nil, s.unimplemented(ctx, "GetQueueUrl", in)
+}
+
+// ListQueues implements sqsapi.API.
+func (s *Server) ListQueues(ctx context.Context, in *sqs.ListQueuesInput, _ ...func(*sqs.Options)) (*sqs.ListQueuesOutput, error) {
+	return nil, s.unimplemented(ctx, "ListQueues", in)
+}
+
+// GetQueueAttributes implements sqsapi.API.
+func (s *Server) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, _ ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
+	return nil, s.unimplemented(ctx, "GetQueueAttributes", in)
+}
+
+// SetQueueAttributes implements sqsapi.API.
+func (s *Server) SetQueueAttributes(ctx context.Context, in *sqs.SetQueueAttributesInput, _ ...func(*sqs.Options)) (*sqs.SetQueueAttributesOutput, error) {
+	return nil, s.unimplemented(ctx, "SetQueueAttributes", in)
+}
+
+// PurgeQueue implements sqsapi.API.
+func (s *Server) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, _ ...func(*sqs.Options)) (*sqs.PurgeQueueOutput, error) {
+	return nil, s.unimplemented(ctx, "PurgeQueue", in)
+}
+
+// SendMessage implements sqsapi.API.
+func (s *Server) SendMessage(ctx context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	return nil, s.unimplemented(ctx, "SendMessage", in)
+}
+
+// SendMessageBatch implements sqsapi.API.
+func (s *Server) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	return nil, s.unimplemented(ctx, "SendMessageBatch", in)
+}
+
+// ReceiveMessage implements sqsapi.API.
+func (s *Server) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	return nil, s.unimplemented(ctx, "ReceiveMessage", in)
+}
+
+// DeleteMessage implements sqsapi.API.
+func (s *Server) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
+	return nil, s.unimplemented(ctx, "DeleteMessage", in)
+}
+
+// DeleteMessageBatch implements sqsapi.API.
+func (s *Server) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	return nil, s.unimplemented(ctx, "DeleteMessageBatch", in)
+}
+
+// ChangeMessageVisibility implements sqsapi.API.
+func (s *Server) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
+	return nil, s.unimplemented(ctx, "ChangeMessageVisibility", in)
+}
+
+// ChangeMessageVisibilityBatch implements sqsapi.API.
+func (s *Server) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	return nil, s.unimplemented(ctx, "ChangeMessageVisibilityBatch", in)
+}
+
+// TagQueue implements sqsapi.API.
+func (s *Server) TagQueue(ctx context.Context, in *sqs.TagQueueInput, _ ...func(*sqs.Options)) (*sqs.TagQueueOutput, error) {
+	return nil, s.unimplemented(ctx, "TagQueue", in)
+}
+
+// UntagQueue implements sqsapi.API.
+func (s *Server) UntagQueue(ctx context.Context, in *sqs.UntagQueueInput, _ ...func(*sqs.Options)) (*sqs.UntagQueueOutput, error) {
+	return nil, s.unimplemented(ctx, "UntagQueue", in)
+}
+
+// ListQueueTags implements sqsapi.API.
+func (s *Server) ListQueueTags(ctx context.Context, in *sqs.ListQueueTagsInput, _ ...func(*sqs.Options)) (*sqs.ListQueueTagsOutput, error) {
+	return nil, s.unimplemented(ctx, "ListQueueTags", in)
+}
+
+type queue struct{}
