@@ -1,0 +1,79 @@
+package sqsapi_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/sqstemp/sqstemp/sqsapi"
+)
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want sqsapi.Category
+	}{
+		{"nil", nil, sqsapi.CategoryUnknown},
+		{"plain error", errors.New("boom"), sqsapi.CategoryUnknown},
+		{"json QueueDoesNotExist", &types.QueueDoesNotExist{}, sqsapi.CategoryQueueDoesNotExist},
+		{"query NonExistentQueue", &types.QueueDoesNotExist{ErrorCodeOverride: aws.String("AWS.SimpleQueueService.NonExistentQueue")}, sqsapi.CategoryQueueDoesNotExist},
+		{"generic query NonExistentQueue", &smithy.GenericAPIError{Code: "AWS.SimpleQueueService.NonExistentQueue"}, sqsapi.CategoryQueueDoesNotExist},
+		{"json QueueNameExists", &types.QueueNameExists{}, sqsapi.CategoryQueueNameExists},
+		{"query QueueAlreadyExists", &smithy.GenericAPIError{Code: "QueueAlreadyExists"}, sqsapi.CategoryQueueNameExists},
+		{"json QueueDeletedRecently", &types.QueueDeletedRecently{}, sqsapi.CategoryQueueDeletedRecently},
+		{"query QueueDeletedRecently", &smithy.GenericAPIError{Code: "AWS.SimpleQueueService.QueueDeletedRecently"}, sqsapi.CategoryQueueDeletedRecently},
+		{"receipt handle", &types.ReceiptHandleIsInvalid{}, sqsapi.CategoryReceiptHandleInvalid},
+		{"not in flight", &smithy.GenericAPIError{Code: "AWS.SimpleQueueService.MessageNotInflight"}, sqsapi.CategoryReceiptHandleInvalid},
+		{"throttled", &types.RequestThrottled{}, sqsapi.CategoryThrottled},
+		{"kms throttled query", &smithy.GenericAPIError{Code: "KMS.ThrottlingException"}, sqsapi.CategoryThrottled},
+		{"invalid parameter", &smithy.GenericAPIError{Code: "InvalidParameterValue"}, sqsapi.CategoryInvalidParameter},
+		{"batch ids query", &smithy.GenericAPIError{Code: "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"}, sqsapi.CategoryInvalidParameter},
+		{"our validation error", &sqsapi.InvalidParameterError{Param: "WaitTimeSeconds", Value: "21"}, sqsapi.CategoryInvalidParameter},
+		{"wrapped", fmt.Errorf("layer: %w", &types.QueueDoesNotExist{}), sqsapi.CategoryQueueDoesNotExist},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sqsapi.Classify(tt.err); got != tt.want {
+				t.Fatalf("Classify(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsHelpers(t *testing.T) {
+	err := fmt.Errorf("send: %w", &types.QueueDoesNotExist{})
+	if !sqsapi.IsQueueDoesNotExist(err) || sqsapi.IsThrottled(err) || sqsapi.IsQueueNameExists(err) {
+		t.Fatal("IsQueueDoesNotExist misclassified")
+	}
+	if !sqsapi.IsThrottled(&types.RequestThrottled{}) || !sqsapi.IsInvalidParameter(&types.InvalidAttributeName{}) ||
+		!sqsapi.IsQueueDeletedRecently(&types.QueueDeletedRecently{}) || !sqsapi.IsReceiptHandleInvalid(&types.ReceiptHandleIsInvalid{}) ||
+		!sqsapi.IsQueueNameExists(&types.QueueNameExists{}) {
+		t.Fatal("Is helpers disagree with Classify")
+	}
+	if got := sqsapi.Category(99).String(); got != "Category(99)" {
+		t.Fatalf("String of unknown category = %q", got)
+	}
+}
+
+func TestInvalidParameterErrorNamesTheValue(t *testing.T) {
+	err := sqsapi.ValidateWaitTimeSeconds(21)
+	var bad *sqsapi.InvalidParameterError
+	if !errors.As(err, &bad) {
+		t.Fatalf("want *InvalidParameterError, got %T", err)
+	}
+	if bad.Param != "WaitTimeSeconds" || bad.Value != "21" {
+		t.Fatalf("got %+v", bad)
+	}
+	if want := `InvalidParameterValue: invalid WaitTimeSeconds "21": must be between 0 and 20`; err.Error() != want {
+		t.Fatalf("Error() = %q, want %q", err.Error(), want)
+	}
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorFault() != smithy.FaultClient {
+		t.Fatal("validation error must be a client-fault smithy.APIError")
+	}
+}
