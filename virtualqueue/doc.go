@@ -1,0 +1,106 @@
+// Package virtualqueue multiplexes many lightweight "virtual" queues onto one
+// real SQS "host" queue, with no SQS call to create, receive from or delete a
+// virtual queue. It is wire-compatible with the Java Amazon SQS Virtual Queues
+// client.
+//
+// A Client wraps an sqsapi.API and is one: calls on virtual queue URLs are
+// handled as below, every other call passes through unchanged.
+//
+//	vq := virtualqueue.New(sqsClient)
+//	defer vq.Close(ctx)
+//	out, err := vq.CreateQueue(ctx, &sqs.CreateQueueInput{
+//		QueueName:  aws.String("replies-1"),
+//		Attributes: map[string]string{sqsapi.HostQueueURLAttribute: hostURL},
+//	})
+//	// *out.QueueUrl == hostURL + "#replies-1"
+//
+// # Virtual queues
+//
+// A virtual queue's URL is "<host queue URL>#<name>" (see URL and ParseURL).
+// CreateQueue with the HostQueueUrl attribute creates one locally; the name
+// follows SQS queue-name rules (a FIFO host's virtual queues end in ".fifo"),
+// and only IdleQueueRetentionPeriodSeconds may accompany HostQueueUrl.
+// Creating the same name on the same host with the same attributes returns
+// the same URL; different attributes fail with *types.QueueNameExists. Virtual
+// queues are keyed by host and name. GetQueueUrl and ListQueues pass through:
+// virtual queue URLs come only from CreateQueue.
+//
+// # Sending
+//
+// SendMessage and SendMessageBatch to a virtual URL send to the host with the
+// message attribute sqsapi.VirtualQueueNameAttribute added. Sending needs no
+// local state, so a process can reply to a virtual URL it only read from a
+// message. A message may therefore carry at most 9 attributes of its own, and
+// must not use the reserved name. FIFO fields (MessageGroupId,
+// MessageDeduplicationId) pass through. The returned MD5OfMessageAttributes
+// covers the added attribute.
+//
+// # Receiving and delivery
+//
+// One poller per host queue (Options.PollersPerHost) long-polls it while the
+// client has a virtual queue on it, receiving batches of 10 with all
+// attributes, and dispatches each message to the buffer of the virtual queue
+// it names, never blocking. ReceiveMessage on a virtual URL waits on that
+// buffer (WaitTimeSeconds 0-20, MaxNumberOfMessages 1-10 with 0 meaning 1,
+// ctx honoured; other values are refused with *sqsapi.InvalidParameterError).
+// A VisibilityTimeout on the receive is applied on the host with one
+// ChangeMessageVisibilityBatch call. Returned messages are filtered by the
+// receive's MessageAttributeNames and MessageSystemAttributeNames exactly as
+// SQS filters them; the virtual queue name attribute is returned when asked
+// for (for example with "All"), like any other attribute.
+//
+// Delivery is at least once, like SQS: a message received from a virtual
+// queue stays in flight on the host until it is deleted through the virtual
+// URL (DeleteMessage and DeleteMessageBatch go to the host, as do
+// ChangeMessageVisibility and ChangeMessageVisibilityBatch). If it is not
+// deleted, the host redelivers it after its visibility timeout and it is
+// dispatched to the same virtual queue again. A buffer keeps one copy per
+// MessageId, with the newest receipt handle.
+//
+// Memory is bounded: past Options.MaxBufferedPerQueue a message is not
+// buffered and not acknowledged, so SQS redelivers it later; past
+// Options.MaxQueues CreateQueue fails with ErrTooManyQueues.
+//
+// # Orphans
+//
+// A message with no virtual queue name, or naming a virtual queue that does
+// not exist in this client, is an orphan. Options.OrphanHandler decides:
+// leave it in flight (the default, which also logs it, since a host may be
+// shared), delete it, or release it (visibility 0).
+//
+// # Deletion and idle expiry
+//
+// DeleteQueue on a virtual URL is local; messages buffered for it are released
+// to the host (visibility 0), where they are received again and, unless the
+// queue was recreated, become orphans. A virtual queue created with
+// IdleQueueRetentionPeriodSeconds is deleted the same way once it has been
+// idle that long. Activity is any call on its URL through this client; a
+// receive that is waiting counts as activity throughout. Messages arriving do
+// not count.
+//
+// GetQueueAttributes returns the host's attributes plus HostQueueUrl and the
+// retention; SetQueueAttributes is refused (UnsupportedOperation); TagQueue,
+// UntagQueue and ListQueueTags act on local tags; PurgeQueue empties the local
+// buffer and deletes those messages from the host.
+//
+// # Errors
+//
+// Calls on a virtual queue that does not exist fail with
+// *types.QueueDoesNotExist, bad input with *sqsapi.InvalidParameterError and
+// no SQS call; host errors are wrapped with the virtual URL. Use errors.As and
+// the sqsapi classifiers. Host errors never stop a poller: it logs, backs off
+// with jitter (up to 20 s) and retries, also while the host queue does not
+// exist (a wrapper may recreate it).
+//
+// # Shutdown
+//
+// Close cancels the pollers' long polls, makes waiting receives return
+// ErrClosed, releases every buffered message to its host in batches of 10,
+// and joins every goroutine. It is idempotent; every call made after it
+// returns an error wrapping ErrClosed.
+//
+// # Cost
+//
+// Stats reports the SQS calls made by operation. The steady cost is the host
+// long polls: about PollersPerHost calls per HostWaitTime per host while idle.
+package virtualqueue
