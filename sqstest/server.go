@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
 	"github.com/sqstemp/sqstemp/internal/clock"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
@@ -206,96 +204,18 @@ func (s *Server) begin(ctx context.Context, op string, input any) error {
 	return fault.Err
 }
 
-func (s *Server) unimplemented(ctx context.Context, op string, input any) error {
-	if err := s.begin(ctx, op, input); err != nil {
-		return err
+// do runs one operation: it counts the call, applies faults, runs fn and
+// wraps any error as the SDK does.
+func do[I, O any](ctx context.Context, s *Server, op string, in *I, fn func(*I) (*O, error)) (*O, error) {
+	if in == nil {
+		in = new(I)
 	}
-	return fmt.Errorf("sqstest: %s: not implemented yet", op)
+	if err := s.begin(ctx, op, in); err != nil {
+		return nil, wrapOp(op, err)
+	}
+	out, err := fn(in)
+	if err != nil {
+		return nil, wrapOp(op, err)
+	}
+	return out, nil
 }
-
-// CreateQueue implements sqsapi.API.
-func (s *Server) CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, _ ...func(*sqs.Options)) (*sqs.CreateQueueOutput, error) {
-	return nil, s.unimplemented(ctx, "CreateQueue", in)
-}
-
-// DeleteQueue implements sqsapi.API.
-func (s *Server) DeleteQueue(ctx context.Context, in *sqs.DeleteQueueInput, _ ...func(*sqs.Options)) (*sqs.DeleteQueueOutput, error) {
-	return nil, s.unimplemented(ctx, "DeleteQueue", in)
-}
-
-// GetQueueUrl implements sqsapi.API.
-func (s *Server) GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, _ ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {
-	return nil, s.unimplemented(ctx, "GetQueueUrl", in)
-}
-
-// ListQueues implements sqsapi.API.
-func (s *Server) ListQueues(ctx context.Context, in *sqs.ListQueuesInput, _ ...func(*sqs.Options)) (*sqs.ListQueuesOutput, error) {
-	return nil, s.unimplemented(ctx, "ListQueues", in)
-}
-
-// GetQueueAttributes implements sqsapi.API.
-func (s *Server) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, _ ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
-	return nil, s.unimplemented(ctx, "GetQueueAttributes", in)
-}
-
-// SetQueueAttributes implements sqsapi.API.
-func (s *Server) SetQueueAttributes(ctx context.Context, in *sqs.SetQueueAttributesInput, _ ...func(*sqs.Options)) (*sqs.SetQueueAttributesOutput, error) {
-	return nil, s.unimplemented(ctx, "SetQueueAttributes", in)
-}
-
-// PurgeQueue implements sqsapi.API.
-func (s *Server) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, _ ...func(*sqs.Options)) (*sqs.PurgeQueueOutput, error) {
-	return nil, s.unimplemented(ctx, "PurgeQueue", in)
-}
-
-// SendMessage implements sqsapi.API.
-func (s *Server) SendMessage(ctx context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
-	return nil, s.unimplemented(ctx, "SendMessage", in)
-}
-
-// SendMessageBatch implements sqsapi.API.
-func (s *Server) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	return nil, s.unimplemented(ctx, "SendMessageBatch", in)
-}
-
-// ReceiveMessage implements sqsapi.API.
-func (s *Server) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
-	return nil, s.unimplemented(ctx, "ReceiveMessage", in)
-}
-
-// DeleteMessage implements sqsapi.API.
-func (s *Server) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
-	return nil, s.unimplemented(ctx, "DeleteMessage", in)
-}
-
-// DeleteMessageBatch implements sqsapi.API.
-func (s *Server) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
-	return nil, s.unimplemented(ctx, "DeleteMessageBatch", in)
-}
-
-// ChangeMessageVisibility implements sqsapi.API.
-func (s *Server) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
-	return nil, s.unimplemented(ctx, "ChangeMessageVisibility", in)
-}
-
-// ChangeMessageVisibilityBatch implements sqsapi.API.
-func (s *Server) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
-	return nil, s.unimplemented(ctx, "ChangeMessageVisibilityBatch", in)
-}
-
-// TagQueue implements sqsapi.API.
-func (s *Server) TagQueue(ctx context.Context, in *sqs.TagQueueInput, _ ...func(*sqs.Options)) (*sqs.TagQueueOutput, error) {
-	return nil, s.unimplemented(ctx, "TagQueue", in)
-}
-
-// UntagQueue implements sqsapi.API.
-func (s *Server) UntagQueue(ctx context.Context, in *sqs.UntagQueueInput, _ ...func(*sqs.Options)) (*sqs.UntagQueueOutput, error) {
-	return nil, s.unimplemented(ctx, "UntagQueue", in)
-}
-
-// ListQueueTags implements sqsapi.API.
-func (s *Server) ListQueueTags(ctx context.Context, in *sqs.ListQueueTagsInput, _ ...func(*sqs.Options)) (*sqs.ListQueueTagsOutput, error) {
-	return nil, s.unimplemented(ctx, "ListQueueTags", in)
-}
-
-type queue struct{}
