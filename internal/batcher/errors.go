@@ -58,7 +58,11 @@ type AckError struct {
 
 // Error implements error.
 func (e *AckError) Error() string {
-	return fmt.Sprintf("batcher: %s on %s (receipt handle %.16s...): %v", e.Op, e.QueueURL, e.ReceiptHandle, e.Err)
+	h := e.ReceiptHandle
+	if len(h) > 20 {
+		h = h[:16] + "..."
+	}
+	return fmt.Sprintf("batcher: %s on %s (receipt handle %q): %v", e.Op, e.QueueURL, h, e.Err)
 }
 
 // Unwrap returns the cause.
