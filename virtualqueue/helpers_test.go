@@ -1,0 +1,156 @@
+package virtualqueue
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"go.uber.org/goleak"
+
+	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/sqsapi"
+	"github.com/sqstemp/sqstemp/sqstest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// env is a client over an sqstest server with one host queue.
+type env struct {
+	srv  *sqstest.Server
+	vq   *Client
+	host string
+	clk  *clock.Fake // nil with the real clock
+}
+
+type envOpts struct {
+	fake      bool
+	hostAttrs map[string]string
+	hostName  string
+	opts      func(*Options)
+}
+
+func newEnv(t testing.TB, eo envOpts) *env {
+	t.Helper()
+	e := &env{}
+	var clk clock.Clock
+	if eo.fake {
+		e.clk = clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		clk = e.clk
+	}
+	e.srv = sqstest.New(func(o *sqstest.Options) { o.Clock = clk })
+	name := eo.hostName
+	if name == "" {
+		name = "host"
+	}
+	out, err := e.srv.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: eo.hostAttrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.host = *out.QueueUrl
+	e.srv.ResetCallCounts()
+	e.vq = New(e.srv, func(o *Options) {
+		o.Logger = quiet
+		o.Clock = clk
+		if eo.opts != nil {
+			eo.opts(o)
+		}
+	})
+	t.Cleanup(func() {
+		if err := e.vq.Close(context.Background()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		e.srv.Close()
+	})
+	return e
+}
+
+func (e *env) create(t testing.TB, name string, attrs ...string) string {
+	t.Helper()
+	a := map[string]string{sqsapi.HostQueueURLAttribute: e.host}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		a[attrs[i]] = attrs[i+1]
+	}
+	out, err := e.vq.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: a})
+	if err != nil {
+		t.Fatalf("CreateQueue %q: %v", name, err)
+	}
+	return *out.QueueUrl
+}
+
+func (e *env) send(t testing.TB, url, body string) string {
+	t.Helper()
+	out, err := e.vq.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(body)})
+	if err != nil {
+		t.Fatalf("SendMessage to %s: %v", url, err)
+	}
+	return *out.MessageId
+}
+
+func (e *env) receive(t testing.TB, url string, max, wait int32) []types.Message {
+	t.Helper()
+	out, err := e.vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+		QueueUrl: aws.String(url), MaxNumberOfMessages: max, WaitTimeSeconds: wait,
+		MessageAttributeNames: []string{"All"}})
+	if err != nil {
+		t.Fatalf("ReceiveMessage from %s: %v", url, err)
+	}
+	return out.Messages
+}
+
+// receiveOne long-polls (real time) until one message arrives.
+func (e *env) receiveOne(t testing.TB, url string) types.Message {
+	t.Helper()
+	for range 10 {
+		if m := e.receive(t, url, 1, 5); len(m) == 1 {
+			return m[0]
+		}
+	}
+	t.Fatalf("no message on %s", url)
+	return types.Message{}
+}
+
+func (e *env) deleteMsg(t testing.TB, url string, m types.Message) {
+	t.Helper()
+	if _, err := e.vq.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+		t.Fatalf("DeleteMessage: %v", err)
+	}
+}
+
+// eventually waits for cond; the bound is a liveness guard, not a timing
+// assertion.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// callsExceptPolls returns the server's call counts without ReceiveMessage
+// (the pollers' host long polls).
+func callsExceptPolls(s *sqstest.Server) map[string]int {
+	m := s.CallCounts()
+	delete(m, "ReceiveMessage")
+	for k, v := range m {
+		if v == 0 {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+func isInvalid(err error) bool {
+	var bad *sqsapi.InvalidParameterError
+	return errors.As(err, &bad)
+}
