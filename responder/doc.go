@@ -1,0 +1,76 @@
+// Package responder is the serving half of request/response RPC over SQS:
+// it answers requests made with package requester, or with the Java
+// AmazonSQSRequester (the wire format is the same).
+//
+//	r := responder.New(sqsClient)
+//	err := r.Serve(ctx, requestQueueURL, responder.HandlerFunc(
+//		func(ctx context.Context, req types.Message) (*sqs.SendMessageInput, error) {
+//			return &sqs.SendMessageInput{MessageBody: aws.String("ok: " + aws.ToString(req.Body))}, nil
+//		}))
+//
+// A request names its response queue in the message attribute
+// ResponseQueueUrl (String), usually a virtual queue URL
+// "<host queue URL>#<name>". SendResponse sends a response there: to the
+// host queue, with the virtual queue name attribute
+// (__AmazonSQSVirtualQueuesClient.QueueName), which needs no local state.
+// Serve is a request loop in the manner of net/http: batched long-poll
+// receives, handlers run concurrently up to a bound, responses sent, requests
+// deleted after their response is sent.
+//
+// # Which reply URLs are allowed
+//
+// A request must not be able to make a responder write into arbitrary
+// queues. A ResponseQueueUrl is considered only if it is a well-formed SQS
+// queue URL (sqsapi.ParseQueueURL: http(s), no user info, query, escapes or
+// fragment other than the single '#' of a virtual queue URL, path
+// /<account digits>/<valid queue name>, canonical form), or such a URL
+// followed by "#<valid queue name>". Then, by default:
+//
+//   - the queue's name (the host queue's, for a virtual queue URL) must start
+//     with Options.QueuePrefix (default "__RequesterClientQueues__", the
+//     prefix requesters name their host queues with);
+//   - in Serve, the queue must be in the same account and on the same SQS
+//     endpoint (the same AWS region, or the same host:port for other
+//     servers) as the request queue. Cross-account request/response is rare,
+//     and the responder's credentials may be able to write into queues of
+//     other accounts whose policies allow it; Options.AllowOtherAccounts
+//     lifts this;
+//   - in SendResponse, which does not know the request queue, the host must
+//     be an AWS SQS endpoint (matched exactly, not by suffix) or a loopback
+//     address (a local emulator).
+//
+// Options.AllowReplyURL replaces all of this with a rule of your own;
+// AllowAll allows every well-formed queue URL. A refused reply URL gets a
+// *ReplyURLRefusedError and nothing is sent; Serve logs it, counts it and
+// deletes the request (it would be refused again).
+//
+// # Delivery and errors
+//
+// Requests are delivered at least once by SQS, so a handler may see a
+// request twice (the requester returns the first response and deletes
+// others). Serve deletes a request only after its response is sent (or when
+// none is wanted). A handler error, or panic, leaves the request to SQS to
+// redeliver after its visibility timeout (Options.OnHandlerError can
+// redeliver it at once or drop it instead); a response that could not be
+// sent for a transient reason does the same.
+//
+// A response queue that no longer exists (its requester finished or died)
+// gives a *StaleReplyError, matched by errors.Is(err, ErrStaleReply), which
+// callers may ignore: it is logged once per queue and counted in
+// Stats.StaleReplies. Bad input gets an *sqsapi.InvalidParameterError and no
+// SQS call.
+//
+// # Cost
+//
+// Serve receives up to 10 requests per call; concurrent responses to one
+// host queue are coalesced into SendMessageBatch while another send to it is
+// in flight (at low load each goes out at once); deletes of answered
+// requests are batched by 10 and sent within 100 ms. Stats counts the calls
+// by operation.
+//
+// # Shutdown
+//
+// Serve returns when its ctx ends, after running handlers have finished and
+// their responses and the pending deletes have been sent. A Responder holds
+// no goroutine outside SendResponse and Serve, and needs no Close.
+package responder

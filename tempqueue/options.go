@@ -1,0 +1,111 @@
+package tempqueue
+
+import (
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/sqsapi"
+	"github.com/sqstemp/sqstemp/virtualqueue"
+)
+
+// Options configures a Client. The zero value of every field means its
+// documented default.
+type Options struct {
+	// QueuePrefix starts the name of every host queue the Client creates, and
+	// names the fleet-wide sweep the Client takes part in. At most
+	// MaxQueuePrefixLength characters of A-Z, a-z, 0-9, '-' and '_'.
+	// Default sqsapi.DefaultQueuePrefix ("__RequesterClientQueues__").
+	QueuePrefix string
+
+	// IdleQueueRetentionPeriod is the IdleQueueRetentionPeriodSeconds of the
+	// host queues: how long a host queue may go without a heartbeat before a
+	// sweeper anywhere in the fleet deletes it (after this process died, for
+	// example). Whole seconds, at least 1 s. Default 300 s.
+	IdleQueueRetentionPeriod time.Duration
+
+	// HeartbeatInterval is how often the heartbeat tag of a host queue in use
+	// is refreshed (one TagQueue call per host per interval). Default 5 s.
+	HeartbeatInterval time.Duration
+
+	// SweepPeriod is how often, fleet-wide, idle queues with the prefix are
+	// swept. Default 5 min.
+	SweepPeriod time.Duration
+
+	// DisableSweeper stops this Client from taking part in the fleet-wide
+	// sweep (its host queues are still heartbeated, so sweepers elsewhere
+	// can delete them if this process dies).
+	DisableSweeper bool
+
+	// HostWaitTime is the long-poll wait of the host queue pollers (at most
+	// 20 s). Default 20 s.
+	HostWaitTime time.Duration
+
+	// PollersPerHost is the number of concurrent long polls per host queue.
+	// Default 1.
+	PollersPerHost int
+
+	// MaxQueues bounds the number of virtual queues. Default 1,000,000.
+	MaxQueues int
+
+	// MaxBufferedPerQueue bounds the messages buffered per virtual queue;
+	// past it messages stay on the host and are redelivered. Default 1000.
+	MaxBufferedPerQueue int
+
+	// OrphanHandler decides what happens to a message received on a host
+	// queue that names no virtual queue of this Client. Default: delete it.
+	// The host queues are private to the Client, so an orphan is a late
+	// message for a queue that was deleted (a reply to a request that gave
+	// up, typically).
+	OrphanHandler virtualqueue.OrphanHandler
+
+	// Logger receives operational logs. Default slog.Default().
+	Logger *slog.Logger
+
+	// Clock drives heartbeats, sweeps and waits. Default the wall clock.
+	Clock clock.Clock
+}
+
+// MaxQueuePrefixLength is the longest QueuePrefix: host queue names are the
+// prefix, a 36-character UUID, "-<n>" and, for FIFO hosts, ".fifo", within
+// SQS's 80 characters.
+const MaxQueuePrefixLength = sqsapi.MaxQueueNameLength - 36 - 7 - len(sqsapi.FIFOSuffix)
+
+func resolveOptions(optFns []func(*Options)) (Options, error) {
+	var o Options
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	if o.QueuePrefix == "" {
+		o.QueuePrefix = sqsapi.DefaultQueuePrefix
+	}
+	if len(o.QueuePrefix) > MaxQueuePrefixLength {
+		return o, &sqsapi.InvalidParameterError{Param: "QueuePrefix", Value: o.QueuePrefix,
+			Reason: "longer than " + strconv.Itoa(MaxQueuePrefixLength) + " characters"}
+	}
+	if err := sqsapi.ValidateQueueName(o.QueuePrefix+"x", false); err != nil {
+		return o, &sqsapi.InvalidParameterError{Param: "QueuePrefix", Value: o.QueuePrefix,
+			Reason: "may contain only A-Z, a-z, 0-9, '-' and '_'"}
+	}
+	if o.IdleQueueRetentionPeriod == 0 {
+		o.IdleQueueRetentionPeriod = sqsapi.DefaultIdleQueueRetentionPeriod
+	}
+	if o.IdleQueueRetentionPeriod < time.Second {
+		return o, &sqsapi.InvalidParameterError{Param: "IdleQueueRetentionPeriod", Value: o.IdleQueueRetentionPeriod.String(),
+			Reason: "must be at least 1s"}
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = sqsapi.DefaultHeartbeatInterval
+	}
+	if o.SweepPeriod <= 0 {
+		o.SweepPeriod = sqsapi.DefaultSweepPeriod
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	o.Clock = clock.OrReal(o.Clock)
+	return o, nil
+}
