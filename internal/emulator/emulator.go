@@ -344,7 +344,7 @@ func StartForTest(tb testing.TB, optFns ...func(*Options)) *Instance {
 		err = checkInstalled(dir)
 	}
 	if err != nil {
-		tb.Skipf("fauxqs emulator not installed (%v); run `%s` from the module root, or run scripts/test", err, InstallHint)
+		tb.Skipf("fauxqs emulator not installed: %v (scripts/test installs and starts it)", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

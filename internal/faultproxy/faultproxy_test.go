@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"sync"
@@ -428,5 +430,41 @@ func TestCloseCancelsDelayed(t *testing.T) {
 	if conn, err := net.Dial("tcp", p.URL()[len("http://"):]); err == nil {
 		conn.Close()
 		t.Error("proxy still accepts connections after Close")
+	}
+}
+
+// TestWithoutEmulator runs the proxy in front of a stub that answers every
+// request with an empty JSON object, so the proxy's own behaviour is tested
+// even where the emulator is not installed.
+func TestWithoutEmulator(t *testing.T) {
+	var mu sync.Mutex
+	hits := 0
+	stub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		_, _ = io.WriteString(w, "{}")
+	}))
+	defer stub.Close()
+	p := newProxy(t, stub.URL, func(o *faultproxy.Options) { o.Delay = time.Millisecond })
+	c := newClient(t, p.URL(), faultproxy.SDKRetries(5, 10*time.Millisecond))
+	for _, f := range []faultproxy.Fault{faultproxy.Error500, faultproxy.Throttle, faultproxy.DropBefore, faultproxy.DropAfter, faultproxy.Delay} {
+		p.InjectNext(f, 1)
+		if _, err := c.ListQueues(context.Background(), &sqs.ListQueuesInput{}); err != nil {
+			t.Errorf("ListQueues after %v: %v", f, err)
+		}
+	}
+	got := p.Counts()["ListQueues"]
+	// Five calls; Error500, Throttle, DropBefore and DropAfter each cost one
+	// extra attempt; DropAfter's first attempt reached the stub too.
+	want := faultproxy.OpCounts{Requests: 9, Forwarded: 6, Error500: 1, Throttle: 1, DropBefore: 1, DropAfter: 1, Delay: 1}
+	if got != want {
+		t.Errorf("counts = %+v, want %+v", got, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits != want.Forwarded {
+		t.Errorf("stub saw %d requests, want %d", hits, want.Forwarded)
 	}
 }
