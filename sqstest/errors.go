@@ -13,16 +13,27 @@ import (
 // *smithy.GenericAPIError carrying the SQS code. Every error leaving a Server
 // method is wrapped in a *smithy.OperationError, as the SDK does.
 
+// Real SQS speaks the JSON protocol with query compatibility: it names the
+// error type and, in the x-amzn-query-error header, the legacy query code,
+// which the SDK puts in ErrorCodeOverride. So through *sqs.Client a missing
+// queue is a *types.QueueDoesNotExist whose ErrorCode() is
+// "AWS.SimpleQueueService.NonExistentQueue". The typed errors below carry
+// the same override (the awsQueryError codes of the SQS model).
+func queryCode(code string) *string { return aws.String(code) }
+
 func errQueueDoesNotExist() error {
-	return &types.QueueDoesNotExist{Message: aws.String("The specified queue does not exist.")}
+	return &types.QueueDoesNotExist{Message: aws.String("The specified queue does not exist."),
+		ErrorCodeOverride: queryCode("AWS.SimpleQueueService.NonExistentQueue")}
 }
 
 func errQueueNameExists(name string) error {
-	return &types.QueueNameExists{Message: aws.String(fmt.Sprintf("A queue already exists with the same name (%s) and a different value for attribute(s)", name))}
+	return &types.QueueNameExists{Message: aws.String(fmt.Sprintf("A queue already exists with the same name (%s) and a different value for attribute(s)", name)),
+		ErrorCodeOverride: queryCode("QueueAlreadyExists")}
 }
 
 func errQueueDeletedRecently(name string) error {
-	return &types.QueueDeletedRecently{Message: aws.String(fmt.Sprintf("You must wait 60 seconds after deleting a queue before you can create another with the same name (%s).", name))}
+	return &types.QueueDeletedRecently{Message: aws.String(fmt.Sprintf("You must wait 60 seconds after deleting a queue before you can create another with the same name (%s).", name)),
+		ErrorCodeOverride: queryCode("AWS.SimpleQueueService.QueueDeletedRecently")}
 }
 
 func errInvalidAttributeName(name string) error {
@@ -38,27 +49,33 @@ func errReceiptHandleIsInvalid(h string) error {
 }
 
 func errEmptyBatch() error {
-	return &types.EmptyBatchRequest{Message: aws.String("There should be at least one entry in the request.")}
+	return &types.EmptyBatchRequest{Message: aws.String("There should be at least one entry in the request."),
+		ErrorCodeOverride: queryCode("AWS.SimpleQueueService.EmptyBatchRequest")}
 }
 
 func errTooManyEntries(n int) error {
-	return &types.TooManyEntriesInBatchRequest{Message: aws.String(fmt.Sprintf("Maximum number of entries per request are 10. You have sent %d.", n))}
+	return &types.TooManyEntriesInBatchRequest{Message: aws.String(fmt.Sprintf("Maximum number of entries per request are 10. You have sent %d.", n)),
+		ErrorCodeOverride: queryCode("AWS.SimpleQueueService.TooManyEntriesInBatchRequest")}
 }
 
 func errIdsNotDistinct(id string) error {
-	return &types.BatchEntryIdsNotDistinct{Message: aws.String(fmt.Sprintf("Id %s repeated.", id))}
+	return &types.BatchEntryIdsNotDistinct{Message: aws.String(fmt.Sprintf("Id %s repeated.", id)),
+		ErrorCodeOverride: queryCode("AWS.SimpleQueueService.BatchEntryIdsNotDistinct")}
 }
 
 func errInvalidBatchEntryID(id string) error {
-	return &types.InvalidBatchEntryId{Message: aws.String(fmt.Sprintf("A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long (%q).", id))}
+	return &types.InvalidBatchEntryId{Message: aws.String(fmt.Sprintf("A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long (%q).", id)),
+		ErrorCodeOverride: queryCode("AWS.SimpleQueueService.InvalidBatchEntryId")}
 }
 
 func errBatchTooLong(n int) error {
-	return &types.BatchRequestTooLong{Message: aws.String(fmt.Sprintf("Batch requests cannot be longer than 262144 bytes. You have sent %d bytes.", n))}
+	return &types.BatchRequestTooLong{Message: aws.String(fmt.Sprintf("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxMessageSize, n)),
+		ErrorCodeOverride: queryCode("AWS.SimpleQueueService.BatchRequestTooLong")}
 }
 
 func errPurgeInProgress(name string) error {
-	return &types.PurgeQueueInProgress{Message: aws.String(fmt.Sprintf("Only one PurgeQueue operation on %s is allowed every 60 seconds.", name))}
+	return &types.PurgeQueueInProgress{Message: aws.String(fmt.Sprintf("Only one PurgeQueue operation on %s is allowed every 60 seconds.", name)),
+		ErrorCodeOverride: queryCode("AWS.SimpleQueueService.PurgeQueueInProgress")}
 }
 
 func errInvalidMessageContents(reason string) error {

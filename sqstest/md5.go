@@ -74,13 +74,11 @@ func deref(p *string) string {
 	return *p
 }
 
-// validChars reports whether s holds only the characters SQS allows in a
+// validChars reports whether s (valid UTF-8) holds only the characters SQS allows in a
 // message: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF.
 func validChars(s string) (bool, rune) {
 	for _, r := range s {
 		switch {
-		case r == utf8.RuneError:
-			return false, r
 		case r == 0x9 || r == 0xA || r == 0xD:
 		case r >= 0x20 && r <= 0xD7FF:
 		case r >= 0xE000 && r <= 0xFFFD:

@@ -237,7 +237,7 @@ func (s *Server) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchI
 		if err := checkBatchIDs(ids); err != nil {
 			return nil, err
 		}
-		if total > sqsapi.MaxMessageSizeBytes {
+		if total > maxMessageSize {
 			return nil, errBatchTooLong(total)
 		}
 		s.mu.Lock()

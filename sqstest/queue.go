@@ -129,15 +129,20 @@ type redrivePolicy struct {
 	maxReceiveCount int
 }
 
+// maxMessageSize is the largest message SQS accepts and the default of the
+// MaximumMessageSize attribute: 1 MiB, per the current API reference (it was
+// 256 KiB before August 2025). A batch's total payload has the same limit.
+const maxMessageSize = 1 << 20
+
 func defaultAttributes() attributes {
-	return attributes{maxSize: 262144, retention: 345600, visibility: 30, raw: map[string]string{}}
+	return attributes{maxSize: maxMessageSize, retention: 345600, visibility: 30, raw: map[string]string{}}
 }
 
 // settable lists the attributes CreateQueue and SetQueueAttributes accept,
 // with their validators (nil: any value accepted and stored).
 var settable = map[string]func(a *attributes, v string, fifo bool) (string, error){
 	"DelaySeconds":                  intAttr(0, 900, func(a *attributes, n int) { a.delay = n }),
-	"MaximumMessageSize":            intAttr(1024, 262144, func(a *attributes, n int) { a.maxSize = n }),
+	"MaximumMessageSize":            intAttr(1024, maxMessageSize, func(a *attributes, n int) { a.maxSize = n }),
 	"MessageRetentionPeriod":        intAttr(60, 1209600, func(a *attributes, n int) { a.retention = n }),
 	"ReceiveMessageWaitTimeSeconds": intAttr(0, 20, func(a *attributes, n int) { a.waitTime = n }),
 	"VisibilityTimeout":             intAttr(0, 43200, func(a *attributes, n int) { a.visibility = n }),
@@ -293,7 +298,7 @@ func (q *queue) attributeValue(k string) (string, bool) {
 	case "DelaySeconds":
 		return "0", true
 	case "MaximumMessageSize":
-		return "262144", true
+		return strconv.Itoa(maxMessageSize), true
 	case "MessageRetentionPeriod":
 		return "345600", true
 	case "ReceiveMessageWaitTimeSeconds":

@@ -213,6 +213,9 @@ func do[I, O any](ctx context.Context, s *Server, op string, in *I, fn func(*I) 
 	if err := s.begin(ctx, op, in); err != nil {
 		return nil, wrapOp(op, err)
 	}
+	if err := validateInput(in); err != nil {
+		return nil, wrapOp(op, err)
+	}
 	out, err := fn(in)
 	if err != nil {
 		return nil, wrapOp(op, err)
