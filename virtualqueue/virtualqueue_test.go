@@ -558,7 +558,7 @@ func TestIdleExpiry(t *testing.T) {
 	}()
 	eventually(t, "waiting", func() bool { e.vq.mu.Lock(); defer e.vq.mu.Unlock(); return e.vq.queues[waiting].waiters == 1 })
 	e.clk.Advance(6 * time.Second)
-	e.receive(t, busy, 1, 0) // activity at t=6
+	e.receive(t, busy, 1, 0)       // activity at t=6
 	e.clk.Advance(5 * time.Second) // t=11: idle expires
 	eventually(t, "idle expired", func() bool { return e.vq.Stats().Expired == 1 })
 	exists := func(u string) bool { e.vq.mu.Lock(); defer e.vq.mu.Unlock(); return e.vq.queues[u] != nil }
