@@ -1,0 +1,200 @@
+package virtualqueue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/google/uuid"
+
+	"github.com/sqstemp/sqstemp/internal/awsclient"
+	"github.com/sqstemp/sqstemp/sqsapi"
+)
+
+// Integration tests: they run against the SQS endpoint named by
+// SQSTEMP_SQS_ENDPOINT (scripts/test starts the fauxqs emulator) and skip
+// without it.
+
+func integrationHost(t *testing.T, attrs map[string]string, fifo bool) (*sqs.Client, string) {
+	t.Helper()
+	// An own transport whose idle connections are closed at the end, so
+	// goleak sees no keep-alive goroutines.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	api := awsclient.ForTest(t, func(o *sqs.Options) { o.HTTPClient = &http.Client{Transport: tr} })
+	name := "vq-it-" + uuid.NewString()[:8]
+	if fifo {
+		name += sqsapi.FIFOSuffix
+		if attrs == nil {
+			attrs = map[string]string{}
+		}
+		attrs["FifoQueue"] = "true"
+	}
+	ctx := context.Background()
+	out, err := api.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { api.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}) })
+	return api, *out.QueueUrl
+}
+
+func integrationClient(t *testing.T, api sqsapi.API, optFns ...func(*Options)) *Client {
+	vq := New(api, append([]func(*Options){func(o *Options) { o.Logger = quiet }}, optFns...)...)
+	t.Cleanup(func() {
+		if err := vq.Close(context.Background()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return vq
+}
+
+func mustCreate(t *testing.T, vq *Client, host, name string) string {
+	t.Helper()
+	out, err := vq.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name),
+		Attributes: map[string]string{sqsapi.HostQueueURLAttribute: host}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *out.QueueUrl
+}
+
+func receiveWithin(t *testing.T, vq *Client, url string, polls int) types.Message {
+	t.Helper()
+	for range polls {
+		out, err := vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 5,
+			MessageAttributeNames: []string{"All"}, MessageSystemAttributeNames: []types.MessageSystemAttributeName{"All"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) > 0 {
+			return out.Messages[0]
+		}
+	}
+	t.Fatalf("no message on %s", url)
+	return types.Message{}
+}
+
+// Must show: a message received but not deleted comes back to the same
+// virtual queue after the host visibility timeout (1 s here).
+func TestIntegrationRedeliveryAfterVisibilityTimeout(t *testing.T) {
+	api, host := integrationHost(t, map[string]string{"VisibilityTimeout": "1"}, false)
+	vq := integrationClient(t, api)
+	a, b := mustCreate(t, vq, host, "a"), mustCreate(t, vq, host, "b")
+	ctx := context.Background()
+	sent, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(a), MessageBody: aws.String("come back")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1 := receiveWithin(t, vq, a, 4)
+	start := time.Now()
+	m2 := receiveWithin(t, vq, a, 4) // not deleted: the host redelivers it
+	t.Logf("redelivered to the same virtual queue %v after the first receive (host VisibilityTimeout 1 s); receive counts %s -> %s",
+		time.Since(start).Round(time.Millisecond), m1.Attributes["ApproximateReceiveCount"], m2.Attributes["ApproximateReceiveCount"])
+	if *m1.MessageId != *sent.MessageId || *m2.MessageId != *sent.MessageId || *m2.ReceiptHandle == *m1.ReceiptHandle {
+		t.Fatalf("first %s, second %s, sent %s", *m1.MessageId, *m2.MessageId, *sent.MessageId)
+	}
+	if _, err := vq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(a), ReceiptHandle: m2.ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(b), WaitTimeSeconds: 0})
+	if err != nil || len(out.Messages) != 0 {
+		t.Fatalf("b got %v %v", out, err)
+	}
+	if s := vq.Stats(); s.Redeliveries < 1 || s.Orphans != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestIntegrationManyQueuesNoCalls(t *testing.T) {
+	api, host := integrationHost(t, nil, false)
+	vq := integrationClient(t, api)
+	ctx := context.Background()
+	const n = 1000
+	keep := mustCreate(t, vq, host, "keep")
+	for i := range n {
+		u := mustCreate(t, vq, host, fmt.Sprint("q", i))
+		if _, err := vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(u)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := vq.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(u)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := vq.Stats().Calls
+	t.Logf("calls after %d create/receive/delete on the emulator: %v (ReceiveMessage = the poller's host long polls)", n, calls)
+	for op, c := range calls {
+		if op != "ReceiveMessage" && c != 0 {
+			t.Errorf("%s: %d calls", op, c)
+		}
+	}
+	_ = keep
+}
+
+func TestIntegrationCloseWithWaitingReceives(t *testing.T) {
+	api, host := integrationHost(t, nil, false)
+	vq := New(api, func(o *Options) { o.Logger = quiet })
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for i := range 100 {
+		u := mustCreate(t, vq, host, fmt.Sprint("q", i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(u), WaitTimeSeconds: 20})
+			errs <- err
+		}()
+	}
+	eventually(t, "100 waiting", func() bool {
+		vq.mu.Lock()
+		defer vq.mu.Unlock()
+		n := 0
+		for _, q := range vq.queues {
+			n += int(q.waiters)
+		}
+		return n == 100
+	})
+	time.Sleep(100 * time.Millisecond) // let the host long poll reach the emulator
+	start := time.Now()
+	if err := vq.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("receiver: %v", err)
+		}
+	}
+	t.Logf("Close with 100 waiting receives and a 20 s host long poll in flight on the emulator returned in %v", took)
+}
+
+func TestIntegrationFIFOHost(t *testing.T) {
+	api, host := integrationHost(t, map[string]string{"ContentBasedDeduplication": "true"}, true)
+	vq := integrationClient(t, api)
+	q := mustCreate(t, vq, host, "q.fifo")
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String(fmt.Sprint(i)),
+			MessageGroupId: aws.String("g")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		m := receiveWithin(t, vq, q, 4)
+		if *m.Body != fmt.Sprint(i) || m.Attributes["MessageGroupId"] != "g" {
+			t.Fatalf("got %q group %q", *m.Body, m.Attributes["MessageGroupId"])
+		}
+		if _, err := vq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: m.ReceiptHandle}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
