@@ -46,8 +46,11 @@ func (h harness) Capabilities() conformance.Capabilities {
 
 func TestConformance(t *testing.T) {
 	for _, h := range []harness{{fake: false}, {fake: true}} {
-		if r := conformance.Run(t, h); r.Ran == 0 || r.Failed > 0 {
-			t.Errorf("%s: %+v", h.Name(), r)
-		}
+		t.Run(h.Name(), func(t *testing.T) {
+			t.Parallel()
+			if r := conformance.Run(t, h); r.Ran == 0 || r.Failed > 0 {
+				t.Errorf("%s: %+v", h.Name(), r)
+			}
+		})
 	}
 }

@@ -1,0 +1,5 @@
+//go:build race
+
+package sqstest_test
+
+const raceEnabled = true
