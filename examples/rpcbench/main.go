@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"time"
+)
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "rpcbench:", err)
+		os.Exit(1)
+	}
+}
+
+// parseFlags parses the command line into a config.
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("rpcbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg config
+	fs.StringVar(&cfg.Mode, "mode", "all", "lib, naive, floor, all (each of lib, naive, floor in turn), or vqmem")
+	fs.IntVar(&cfg.Requests, "n", 200, "requests to measure (vqmem: virtual queues to create)")
+	fs.IntVar(&cfg.Concurrency, "c", 1, "concurrent callers")
+	fs.StringVar(&cfg.Endpoint, "endpoint", "", `SQS backend: "" embedded sqstest, "emulator" a private fauxqs on 127.0.0.1, a URL, or "aws"`)
+	fs.IntVar(&cfg.Payload, "payload", 100, "request and response body size in bytes")
+	fs.IntVar(&cfg.Warmup, "warmup", -1, "requests run before the measured window (-1: 2 per caller, at least 10)")
+	fs.IntVar(&cfg.Servers, "servers", 0, "server loops (Serve calls for lib); 0: 1 for lib, ceil(c/10) for naive and floor")
+	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "per-request timeout")
+	verbose := fs.Bool("v", false, "log warnings of the clients to stderr")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		err := fmt.Errorf("unexpected arguments %q", fs.Args())
+		fmt.Fprintln(stderr, "rpcbench:", err)
+		return cfg, err
+	}
+	if *verbose {
+		cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if err := cfg.validate(); err != nil {
+		fmt.Fprintln(stderr, "rpcbench:", err)
+		fs.Usage()
+		return cfg, err
+	}
+	return cfg, nil
+}
