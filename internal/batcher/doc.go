@@ -9,13 +9,24 @@
 // Sender.SendMessage has SendMessage's exact signature. A send to a queue with
 // no call in flight goes out at once as a plain SendMessage, on the caller's
 // goroutine and with the caller's ctx: at low load there is no delay and no
-// difference from the SDK. Sends to a queue that arrive while a call to it is
-// in flight wait; when a call to that queue returns, everything waiting goes
-// out at once, in SendMessageBatch calls of up to MaxBatch (10) entries whose
-// total payload (bodies plus attribute names, types and values, counted like
-// SQS counts them) stays within MaxBatchBytes (256 KiB). The batch calls run
-// concurrently, on short-lived goroutines that end when the queue goes quiet;
-// no goroutine lingers per queue.
+// difference from the SDK, and never a timer. Sends to a queue that arrive
+// while a call to it is in flight wait, and go out in SendMessageBatch calls
+// of up to MaxBatch (10) entries whose total payload (bodies plus message
+// and system attribute names, types and values, counted like SQS counts
+// them) stays within MaxBatchBytes (256 KiB):
+//
+//   - a full batch (MaxBatch messages, or as many as fit before the next
+//     would exceed MaxBatchBytes) goes at once, since waiting cannot make it
+//     better;
+//   - a partial batch waits until no call to the queue is in flight, then
+//     everything waiting goes. With one call in flight (the usual case)
+//     that is: when it returns, what arrived meanwhile goes in the next call.
+//
+// So a waiting message is delayed by at most the calls in flight before it,
+// and under load batches fill up instead of fragmenting. A batch of one
+// message is sent as a plain SendMessage. Batch calls run on short-lived
+// goroutines that end when the queue goes quiet; no goroutine or state
+// lingers per queue.
 //
 // Every caller gets its own message's result: a *sqs.SendMessageOutput with
 // the MessageId, MD5 digests and SequenceNumber of its entry, or an error. An

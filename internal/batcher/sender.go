@@ -176,7 +176,14 @@ func (s *Sender) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optF
 	}
 	r := &sendReq{ctx: ctx, in: in, size: messageSize(in), done: make(chan sendResult, 1)}
 	q.pending = append(q.pending, r)
+	// A full batch cannot get better by waiting: send it now.
+	full := s.takeLocked(q, false)
+	q.inflight += len(full)
+	s.active += len(full)
 	s.mu.Unlock()
+	for _, b := range full {
+		go s.drive(q, b)
+	}
 
 	select {
 	case res := <-r.done:
@@ -224,7 +231,9 @@ func (s *Sender) sendOne(ctx context.Context, in *sqs.SendMessageInput, optFns .
 func (s *Sender) callDone(q *sendQueue, drive bool) {
 	s.mu.Lock()
 	q.inflight--
-	batches := s.takeLocked(q)
+	// Partial batches wait while another call to the queue is in flight;
+	// when none is, everything waiting goes.
+	batches := s.takeLocked(q, q.inflight == 0)
 	q.inflight += len(batches)
 	if q.inflight == 0 {
 		delete(s.queues, q.url)
@@ -252,8 +261,10 @@ func (s *Sender) drive(q *sendQueue, b []*sendReq) {
 	s.callDone(q, true)
 }
 
-// takeLocked removes every pending message of q and splits them into batches.
-func (s *Sender) takeLocked(q *sendQueue) [][]*sendReq {
+// takeLocked removes pending messages of q in batches: every full batch
+// (MaxBatch messages, or as many as fit in MaxBatchBytes before the next),
+// and the last, partial one too if all is set.
+func (s *Sender) takeLocked(q *sendQueue, all bool) [][]*sendReq {
 	var batches [][]*sendReq
 	p := q.pending
 	for len(p) > 0 {
@@ -262,13 +273,19 @@ func (s *Sender) takeLocked(q *sendQueue) [][]*sendReq {
 			size += p[n].size
 			n++
 		}
+		if n == len(p) && n < s.maxBatch && !all {
+			break // partial: it waits for more, or for the calls in flight
+		}
 		for _, r := range p[:n] {
 			r.taken = true
 		}
 		batches = append(batches, p[:n:n])
 		p = p[n:]
 	}
-	q.pending = nil
+	if len(p) == 0 {
+		p = nil
+	}
+	q.pending = p
 	return batches
 }
 

@@ -56,7 +56,13 @@ func TestSenderCoalescesWhileInFlight(t *testing.T) {
 	for _, n := range []int{1, 2, 9, 10, 11, 25} {
 		t.Run(fmt.Sprint(n, " waiting"), func(t *testing.T) {
 			g := newGate()
-			api := &fakeAPI{before: g.before}
+			api := &fakeAPI{}
+			api.before = func(ctx context.Context, c fakeCall) error {
+				if c.keys[0] == "first" {
+					return g.before(ctx, c)
+				}
+				return nil
+			}
 			s := NewSender(api)
 			defer s.Close(context.Background())
 
@@ -69,7 +75,11 @@ func TestSenderCoalescesWhileInFlight(t *testing.T) {
 					results[i] <- sendResult{out, err}
 				}()
 			}
-			waitFor(t, "sends to be pending", func() bool { return s.pendingCount(qURL) == n })
+			// Full batches go at once, even while the first call is in
+			// flight; the partial rest waits for it.
+			waitFor(t, "full batches out, the rest pending", func() bool {
+				return api.ncalls() == 1+n/10 && s.pendingCount(qURL) == n%10
+			})
 			close(g.release)
 			if r := <-first; r.err != nil || aws(r.out.MessageId) != "id-first" {
 				t.Fatalf("first: %+v", r)
@@ -86,8 +96,8 @@ func TestSenderCoalescesWhileInFlight(t *testing.T) {
 					t.Errorf("m%d got MD5 %q", i, got)
 				}
 			}
-			// The first call alone, then ceil(n/10) calls for the rest,
-			// a lone leftover going as a plain SendMessage.
+			// The first call alone, then ceil(n/10) calls for the rest, a
+			// lone leftover going as a plain SendMessage.
 			log := api.log()
 			if log[0].op != "SendMessage" {
 				t.Errorf("first call %s", log[0].op)
@@ -114,7 +124,13 @@ func TestSenderCoalescesWhileInFlight(t *testing.T) {
 
 func TestSenderBatchSizeLimit(t *testing.T) {
 	g := newGate()
-	api := &fakeAPI{before: g.before}
+	api := &fakeAPI{}
+	api.before = func(ctx context.Context, c fakeCall) error {
+		if c.keys[0] == "first" {
+			return g.before(ctx, c)
+		}
+		return nil
+	}
 	s := NewSender(api)
 	defer s.Close(context.Background())
 	first := startBlocked(t, s, g, "first")
@@ -127,7 +143,8 @@ func TestSenderBatchSizeLimit(t *testing.T) {
 			}
 		})
 	}
-	waitFor(t, "sends to be pending", func() bool { return s.pendingCount(qURL) == 5 })
+	// Two batches of two are full (a third would not fit) and go at once.
+	waitFor(t, "full batches out", func() bool { return api.ncalls() == 3 && s.pendingCount(qURL) == 1 })
 	close(g.release)
 	<-first
 	wg.Wait()
