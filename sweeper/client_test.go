@@ -1,0 +1,430 @@
+package sweeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/sqstemp/sqstemp/sqsapi"
+)
+
+const pfx = sqsapi.DefaultQueuePrefix
+
+func TestCreateQueueRefusesBadInput(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...)
+	defer c.Close(context.Background())
+	tests := []struct {
+		name, queue, value, param string
+	}{
+		{"zero", pfx + "q", "0", sqsapi.IdleQueueRetentionPeriodAttribute},
+		{"negative", pfx + "q", "-5", sqsapi.IdleQueueRetentionPeriodAttribute},
+		{"not a number", pfx + "q", "soon", sqsapi.IdleQueueRetentionPeriodAttribute},
+		{"empty", pfx + "q", "", sqsapi.IdleQueueRetentionPeriodAttribute},
+		{"fraction", pfx + "q", "1.5", sqsapi.IdleQueueRetentionPeriodAttribute},
+		{"no prefix", "other-q", "60", "QueueName"},
+		{"prefix not at start", "x" + pfx + "q", "60", "QueueName"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.srv.ResetCallCounts()
+			_, err := c.CreateQueue(context.Background(), &sqs.CreateQueueInput{
+				QueueName:  aws.String(tt.queue),
+				Attributes: map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: tt.value},
+			})
+			var bad *sqsapi.InvalidParameterError
+			if !errors.As(err, &bad) {
+				t.Fatalf("err = %v, want *sqsapi.InvalidParameterError", err)
+			}
+			if bad.Param != tt.param {
+				t.Errorf("Param = %q, want %q", bad.Param, tt.param)
+			}
+			if n := len(e.srv.CallCounts()); n != 0 {
+				t.Errorf("made SQS calls: %v", e.srv.CallCounts())
+			}
+		})
+	}
+}
+
+func TestCreateQueueTagsAndStripsRetention(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...)
+	defer c.Close(context.Background())
+	attrs := retention(120)
+	attrs["VisibilityTimeout"] = "7"
+	url := mustCreate(t, c, pfx+"tagged", attrs, map[string]string{"team": "blue"})
+
+	tags := tagsOf(t, e.srv, url)
+	want := map[string]string{
+		"team":              "blue",
+		sqsapi.RetentionTag: "120",
+		sqsapi.HeartbeatTag: strconv.FormatInt(t0.UnixMilli(), 10),
+	}
+	for k, v := range want {
+		if tags[k] != v {
+			t.Errorf("tag %s = %q, want %q", k, tags[k], v)
+		}
+	}
+	// The real queue has the other attribute; through the wrapper the
+	// retention is reported too.
+	real, err := e.srv.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{"All"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if real.Attributes["VisibilityTimeout"] != "7" {
+		t.Errorf("VisibilityTimeout = %q, want 7", real.Attributes["VisibilityTimeout"])
+	}
+	got, err := c.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{sqsapi.IdleQueueRetentionPeriodAttribute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Attributes[sqsapi.IdleQueueRetentionPeriodAttribute] != "120" {
+		t.Errorf("retention through wrapper = %v", got.Attributes)
+	}
+
+	// Other queues pass through untouched, with or without the prefix.
+	for _, name := range []string{"plain", pfx + "plain"} {
+		u := mustCreate(t, c, name, nil, nil)
+		if tags := tagsOf(t, e.srv, u); len(tags) != 0 {
+			t.Errorf("%s got tags %v", name, tags)
+		}
+	}
+}
+
+// waitArmed waits until the heartbeat goroutine (and nothing else) has a
+// timer pending.
+func waitArmed(e *fakeEnv, n int) { e.clk.BlockUntil(n) }
+
+func TestHeartbeatOnlyWhileUsed(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...)
+	defer c.Close(context.Background())
+	url := mustCreate(t, c, pfx+"hb", retention(60), nil)
+	ctx := context.Background()
+	tagCalls := func() int { return e.srv.CallCounts()["TagQueue"] }
+
+	// Unused: no timer, no heartbeat, however long we wait.
+	e.clk.Advance(time.Minute)
+	if n := tagCalls(); n != 0 {
+		t.Fatalf("unused queue heartbeated %d times", n)
+	}
+
+	// An empty receive is use. The last heartbeat (creation) is older than
+	// the interval, so the heartbeat is written at once.
+	receive := func() {
+		if _, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receive()
+	eventually(t, "heartbeat after use", func() bool { return tagCalls() == 1 })
+	hb := tagsOf(t, e.srv, url)[sqsapi.HeartbeatTag]
+	if want := strconv.FormatInt(e.clk.Now().UnixMilli(), 10); hb != want {
+		t.Errorf("heartbeat tag = %s, want %s", hb, want)
+	}
+
+	// Used again within the interval: the next heartbeat waits for its time.
+	waitArmed(e, 1)
+	receive()
+	receive()
+	if n := tagCalls(); n != 1 {
+		t.Fatalf("heartbeats = %d before the interval passed, want 1", n)
+	}
+	e.clk.Advance(5 * time.Second)
+	eventually(t, "second heartbeat", func() bool { return tagCalls() == 2 })
+
+	// Not used since: the next due time passes without a heartbeat, and the
+	// goroutine goes back to waiting without a timer.
+	waitArmed(e, 1)
+	e.clk.Advance(5 * time.Second)
+	eventually(t, "idle again", func() bool { return e.clk.Waiters() == 0 })
+	e.clk.Advance(time.Minute)
+	if n := tagCalls(); n != 2 {
+		t.Fatalf("heartbeats = %d, want 2", n)
+	}
+	if got := c.Stats().Heartbeats; got != 2 {
+		t.Errorf("Stats.Heartbeats = %d, want 2", got)
+	}
+}
+
+func TestHeartbeatIntervalFollowsShortRetention(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...) // HeartbeatInterval 5 s
+	defer c.Close(context.Background())
+	url := mustCreate(t, c, pfx+"short", retention(2), nil)
+	if _, err := c.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	waitArmed(e, 1)
+	e.clk.Advance(time.Second) // half the retention, not 5 s
+	eventually(t, "heartbeat within half the retention", func() bool { return e.srv.CallCounts()["TagQueue"] == 1 })
+}
+
+func TestWaitingReceiveCountsAsUse(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...)
+	defer c.Close(context.Background())
+	url := mustCreate(t, c, pfx+"longpoll", retention(60), nil)
+	got := make(chan int, 1)
+	go func() {
+		out, err := c.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &url, WaitTimeSeconds: 20})
+		if err != nil {
+			got <- -1
+			return
+		}
+		got <- len(out.Messages)
+	}()
+	waitArmed(e, 2) // the long poll's deadline and the heartbeat
+	for i := 1; i <= 3; i++ {
+		e.clk.Advance(5 * time.Second)
+		eventually(t, "heartbeat during the long poll", func() bool { return e.srv.CallCounts()["TagQueue"] == i })
+		waitArmed(e, 2)
+	}
+	if _, err := e.srv.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := <-got; n != 1 {
+		t.Fatalf("receive got %d messages", n)
+	}
+}
+
+func TestDeleteQueueAndCloseStopHeartbeats(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...)
+	ctx := context.Background()
+	a := mustCreate(t, c, pfx+"a", retention(60), nil)
+	b := mustCreate(t, c, pfx+"b", retention(60), nil)
+	for _, u := range []string{a, b} {
+		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &u, MessageBody: aws.String("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &a}); err != nil {
+		t.Fatal(err)
+	}
+	waitArmed(e, 1)
+	e.clk.Advance(5 * time.Second)
+	eventually(t, "heartbeat of b", func() bool { return e.srv.CallCounts()["TagQueue"] == 1 })
+	if c.Stats().Recreated != 0 || exists(t, e.srv, pfx+"a") {
+		t.Fatal("deleted queue came back")
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	// After Close calls pass through, without heartbeats.
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &b, MessageBody: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Minute)
+	if n := e.srv.CallCounts()["TagQueue"]; n != 1 {
+		t.Fatalf("heartbeats after Close: %d", n)
+	}
+}
+
+func TestRecreateDeletedQueue(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...)
+	defer c.Close(context.Background())
+	ctx := context.Background()
+	url := mustCreate(t, c, pfx+"re", map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: "60", "VisibilityTimeout": "9"}, map[string]string{"k": "v"})
+	if _, err := e.srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(61 * time.Second) // SQS accepts the name again
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("after")}); err != nil {
+		t.Fatalf("send after deletion: %v", err)
+	}
+	if s := c.Stats(); s.Recreated != 1 || s.FailedOver != 0 {
+		t.Fatalf("stats = %+v", s)
+	}
+	tags := tagsOf(t, e.srv, url)
+	if tags["k"] != "v" || tags[sqsapi.RetentionTag] != "60" || tags[sqsapi.HeartbeatTag] == "" {
+		t.Errorf("recreated tags = %v", tags)
+	}
+	attrs, _ := e.srv.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{"VisibilityTimeout"}})
+	if attrs.Attributes["VisibilityTimeout"] != "9" {
+		t.Errorf("recreated attributes = %v", attrs.Attributes)
+	}
+	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url})
+	if err != nil || len(out.Messages) != 1 || *out.Messages[0].Body != "after" {
+		t.Fatalf("receive = %v, %v", out, err)
+	}
+}
+
+// TestFailoverLosesNothing deletes a queue underneath a client while it is
+// used, with SQS refusing the name, and counts what was lost.
+func TestFailoverLosesNothing(t *testing.T) {
+	for _, fifo := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fifo=%v", fifo), func(t *testing.T) {
+			e := newFakeEnv(t)
+			c := New(e.srv, e.opts(t)...)
+			defer c.Close(context.Background())
+			ctx := context.Background()
+			name, attrs := pfx+"fo", retention(60)
+			if fifo {
+				name += ".fifo"
+				attrs["FifoQueue"] = "true"
+				attrs["ContentBasedDeduplication"] = "true"
+			}
+			url := mustCreate(t, c, name, attrs, nil)
+			send := func(i int) error {
+				in := &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String(strconv.Itoa(i))}
+				if fifo {
+					in.MessageGroupId = aws.String("g")
+				}
+				_, err := c.SendMessage(ctx, in)
+				return err
+			}
+			got := map[int]bool{}
+			receive := func() int {
+				out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})
+				if err != nil {
+					t.Fatalf("receive: %v", err)
+				}
+				for _, m := range out.Messages {
+					i, _ := strconv.Atoi(*m.Body)
+					got[i] = true
+					if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle}); err != nil {
+						t.Fatalf("delete %d: %v", i, err)
+					}
+				}
+				return len(out.Messages)
+			}
+			const n, deleteAt, restoreAt = 300, 100, 200
+			for i := 0; i < n; i++ {
+				switch i {
+				case deleteAt:
+					if _, err := e.srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
+						t.Fatal(err)
+					}
+				case restoreAt:
+					// SQS accepts the name again; the next heartbeat recreates it.
+					e.clk.Advance(61 * time.Second)
+					eventually(t, "original recreated", func() bool { return c.Stats().Recreated == 1 })
+				}
+				if err := send(i); err != nil {
+					t.Fatalf("send %d: %v", i, err)
+				}
+				if i%7 == 6 {
+					receive()
+				}
+			}
+			for receive() > 0 {
+			}
+			lostBefore, lostAfter := 0, 0
+			for i := 0; i < n; i++ {
+				if !got[i] {
+					if i < deleteAt {
+						lostBefore++
+					} else {
+						lostAfter++
+					}
+				}
+			}
+			s := c.Stats()
+			t.Logf("queue deleted underneath at message %d: failovers=%d recreations=%d; lost with the deleted queue=%d; lost after recovery=%d (of %d)",
+				deleteAt, s.FailedOver, s.Recreated, lostBefore, lostAfter, n-deleteAt)
+			if s.FailedOver != 1 || s.Recreated != 1 {
+				t.Errorf("stats = %+v, want one failover and one recreation", s)
+			}
+			if lostAfter != 0 {
+				t.Errorf("lost %d messages sent after the recovery", lostAfter)
+			}
+			// Drained: the failover queue is gone, the original remains.
+			foName, _ := failoverName(name)
+			eventually(t, "failover deleted once drained", func() bool { receive(); return !exists(t, e.srv, foName) })
+			if !exists(t, e.srv, name) {
+				t.Error("original queue missing")
+			}
+		})
+	}
+}
+
+func TestFailoverRoutesReceiptHandles(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...)
+	defer c.Close(context.Background())
+	ctx := context.Background()
+	url := mustCreate(t, c, pfx+"routes", retention(60), nil)
+	if _, err := e.srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String(strconv.Itoa(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10, VisibilityTimeout: 30})
+	if err != nil || len(out.Messages) != 3 {
+		t.Fatalf("receive = %v, %v", out, err)
+	}
+	// Visibility change and batch delete through the original URL reach the failover.
+	if _, err := c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: out.Messages[0].ReceiptHandle, VisibilityTimeout: 0}); err != nil {
+		t.Fatalf("change visibility: %v", err)
+	}
+	var entries []types.DeleteMessageBatchRequestEntry
+	for i, m := range out.Messages[1:] {
+		entries = append(entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
+	}
+	del, err := c.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &url, Entries: entries})
+	if err != nil || len(del.Successful) != 2 || len(del.Failed) != 0 {
+		t.Fatalf("delete batch = %+v, %v", del, err)
+	}
+	again, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})
+	if err != nil || len(again.Messages) != 1 || *again.Messages[0].Body != *out.Messages[0].Body {
+		t.Fatalf("after visibility 0, receive = %v, %v", again, err)
+	}
+	// DeleteQueue through the wrapper deletes both.
+	if _, err := c.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
+		t.Fatal(err)
+	}
+	if exists(t, e.srv, pfx+"routes-Failover") {
+		t.Error("failover queue survived DeleteQueue")
+	}
+}
+
+func TestHeartbeatFindsDeletedQueue(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...)
+	defer c.Close(context.Background())
+	ctx := context.Background()
+	url := mustCreate(t, c, pfx+"hbgone", retention(60), nil)
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
+		t.Fatal(err)
+	}
+	waitArmed(e, 1)
+	e.clk.Advance(5 * time.Second)
+	eventually(t, "failover by the heartbeat", func() bool { return c.Stats().FailedOver == 1 })
+	if !exists(t, e.srv, pfx+"hbgone-Failover") {
+		t.Fatal("no failover queue")
+	}
+}
+
+func TestFailoverName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"q", "q-Failover"},
+		{"q.fifo", "q-Failover.fifo"},
+	}
+	for _, tt := range tests {
+		if got, err := failoverName(tt.in); err != nil || got != tt.want {
+			t.Errorf("failoverName(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+	long := string(make([]byte, 75))
+	if _, err := failoverName(long); err == nil {
+		t.Error("no error for a failover name over 80 characters")
+	}
+}
