@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,7 +37,8 @@ type Fault struct {
 	// Times is how many matching calls the fault applies to; 0 means forever.
 	Times int
 	// Match, if not nil, limits the fault to calls whose input (the
-	// operation's *sqs.XxxInput) it accepts.
+	// operation's *sqs.XxxInput, never nil) it accepts. It is called with
+	// the Server's lock held, so it must not call the Server.
 	Match func(input any) bool
 }
 
@@ -116,10 +118,23 @@ func (s *Server) ResetCallCounts() {
 	clear(s.calls)
 }
 
+// Operations lists the operation names the Server implements, as used by
+// CallCounts and InjectFault.
+var Operations = []string{
+	"CreateQueue", "DeleteQueue", "GetQueueUrl", "ListQueues", "GetQueueAttributes", "SetQueueAttributes",
+	"PurgeQueue", "SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
+	"ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "TagQueue", "UntagQueue", "ListQueueTags",
+}
+
 // InjectFault makes calls to operation op (an SDK operation name such as
-// "ReceiveMessage") fail or slow down as f says. Faults on one operation are
-// applied in the order injected; the first that matches a call is used.
+// "ReceiveMessage", one of Operations) fail or slow down as f says. Faults
+// on one operation are applied in the order injected; the first that
+// matches a call is used. It panics if op is not one of Operations, so that
+// a misspelt name cannot make a test pass vacuously.
 func (s *Server) InjectFault(op string, f Fault) {
+	if !slices.Contains(Operations, op) {
+		panic(fmt.Sprintf("sqstest: InjectFault: unknown operation %q", op))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	left := f.Times

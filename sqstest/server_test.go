@@ -413,3 +413,49 @@ func BenchmarkSendReceiveDelete(b *testing.B) {
 		_, _ = s.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: out.QueueUrl, ReceiptHandle: r.Messages[0].ReceiptHandle})
 	}
 }
+
+func TestInjectFaultUnknownOperation(t *testing.T) {
+	s := sqstest.New()
+	defer s.Close()
+	defer func() {
+		if recover() == nil {
+			t.Error("InjectFault with a misspelt operation did not panic")
+		}
+	}()
+	s.InjectFault("SendMesage", sqstest.Fault{Err: errors.New("x")})
+}
+
+func TestOperationsAllCounted(t *testing.T) {
+	// Every operation in Operations is counted under its name (here all fail
+	// on a missing queue or missing input, and still count).
+	s := sqstest.New()
+	defer s.Close()
+	ctx := context.Background()
+	u := aws.String("https://sqs.us-east-1.amazonaws.com/000000000000/missing")
+	s.CreateQueue(ctx, &sqs.CreateQueueInput{})
+	s.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: u})
+	s.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{})
+	s.ListQueues(ctx, nil)
+	s.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: u})
+	s.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: u})
+	s.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: u})
+	s.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: u})
+	s.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: u})
+	s.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: u})
+	s.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: u})
+	s.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: u})
+	s.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: u})
+	s.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: u})
+	s.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: u})
+	s.UntagQueue(ctx, &sqs.UntagQueueInput{QueueUrl: u})
+	s.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: u})
+	counts := s.CallCounts()
+	for _, op := range sqstest.Operations {
+		if counts[op] != 1 {
+			t.Errorf("%s counted %d times, want 1", op, counts[op])
+		}
+	}
+	if len(counts) != len(sqstest.Operations) {
+		t.Errorf("counts %v", counts)
+	}
+}

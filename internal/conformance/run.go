@@ -81,7 +81,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T, h Harness) *env {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	api, cleanup := h.MakeAPI(ctx, t)
 	t.Cleanup(cleanup)
@@ -188,10 +188,15 @@ func (e *env) receiveN(in sqs.ReceiveMessageInput, n int) []types.Message {
 
 // eventually polls cond until it holds, advancing a fake clock by a second
 // between tries or sleeping in real time; it fails the test after 30 s (or
-// 30 fake minutes).
+// 30 fake minutes; on real AWS, whose deletes and purges take up to 60 s,
+// after 100 s).
 func (e *env) eventually(what string, cond func() bool) {
 	e.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	limit := 30 * time.Second
+	if e.caps.RealAWS {
+		limit = 100 * time.Second
+	}
+	deadline := time.Now().Add(limit)
 	for i := 0; ; i++ {
 		if cond() {
 			return
