@@ -54,7 +54,6 @@ type Requester struct {
 	tq      *tempqueue.Client
 	sender  *batcher.Sender
 	acker   *batcher.Acker
-	anchor  string // virtual queue that keeps the host's poller running
 	hostURL string
 
 	seq atomic.Uint64
@@ -98,15 +97,19 @@ func New(ctx context.Context, api sqsapi.API, optFns ...func(*Options)) (*Reques
 		return nil, fmt.Errorf("requester: %w", err)
 	}
 	r.tq = tq
+	// Create the host queue now (tempqueue keeps its poller running until
+	// Close), with a first response queue that is deleted at once.
 	out, err := tq.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName:  aws.String(r.queueName("keepalive")),
+		QueueName:  aws.String(r.queueName("r0")),
 		Attributes: o.ResponseQueueAttributes,
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("requester: create response queue host: %w", err), tq.Close(context.WithoutCancel(ctx)))
 	}
-	r.anchor = aws.ToString(out.QueueUrl)
-	r.hostURL, _, _ = virtualqueue.ParseURL(r.anchor)
+	r.hostURL, _, _ = virtualqueue.ParseURL(aws.ToString(out.QueueUrl))
+	if _, err := tq.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}); err != nil {
+		return nil, errors.Join(fmt.Errorf("requester: %w", err), tq.Close(context.WithoutCancel(ctx)))
+	}
 	r.sender = batcher.NewSender(r.calls, func(so *batcher.SenderOptions) { so.Logger = o.Logger })
 	r.acker = batcher.NewAcker(r.calls, func(ao *batcher.AckerOptions) { ao.Logger = o.Logger })
 	r.closing, r.cancel = context.WithCancel(context.Background())
@@ -271,7 +274,7 @@ type Stats struct {
 	Requests, Responses, Timeouts, Failures int64
 	Pending                                 int64
 	// VirtualQueues, Buffered and Orphans are those of the response queues'
-	// virtual queue layer (VirtualQueues includes one keep-alive queue).
+	// virtual queue layer: VirtualQueues is the number of requests waiting.
 	VirtualQueues int
 	Buffered      int
 	Orphans       int64

@@ -158,7 +158,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("the caller's attributes were modified: %v", in)
 	}
 	st := g.req.Stats()
-	if st.Responses != 1 || st.Pending != 0 || st.VirtualQueues != 1 {
+	if st.Responses != 1 || st.Pending != 0 || st.VirtualQueues != 0 {
 		t.Errorf("stats after one request: %+v", st)
 	}
 }
@@ -188,8 +188,8 @@ func TestTimeoutLeavesNothingBehind(t *testing.T) {
 				t.Fatalf("err = %v, want errors.Is %v", err, tc.want)
 			}
 			st := g.req.Stats()
-			if st.VirtualQueues != 1 || st.Pending != 0 || st.Buffered != 0 {
-				t.Errorf("left behind: virtual queues %d (1 is the keep-alive), pending %d, buffered %d", st.VirtualQueues, st.Pending, st.Buffered)
+			if st.VirtualQueues != 0 || st.Pending != 0 || st.Buffered != 0 {
+				t.Errorf("left behind: virtual queues %d, pending %d, buffered %d", st.VirtualQueues, st.Pending, st.Buffered)
 			}
 		})
 	}

@@ -124,8 +124,10 @@ type Stats struct {
 	Calls map[string]int64
 	// Hosts is the number of host queues created and not deleted.
 	Hosts int
-	// VirtualQueues, Buffered and Orphans are those of the virtual queue
-	// layer (see VirtualQueue).
+	// VirtualQueues is the number of virtual queues created through the
+	// client and not deleted. Buffered and Orphans are those of the virtual
+	// queue layer (see VirtualQueue, whose VirtualQueues also counts one
+	// internal keep-alive queue per host).
 	VirtualQueues int
 	Buffered      int
 	Orphans       int64
@@ -146,7 +148,7 @@ func (c *Client) Stats() Stats {
 	st := Stats{
 		Calls:         c.calls.Calls(),
 		Hosts:         hosts,
-		VirtualQueues: vs.VirtualQueues,
+		VirtualQueues: max(vs.VirtualQueues-hosts, 0), // less the keep-alive queues
 		Buffered:      vs.Buffered,
 		Orphans:       vs.Orphans,
 		VirtualQueue:  vs,
@@ -265,5 +267,32 @@ func (c *Client) createHost(ctx context.Context, h *hostQueue, spec queueSpec, n
 		c.byURL[h.url] = h
 		c.opts.Logger.Debug("tempqueue: created host queue", "url", h.url)
 	}
+	c.mu.Unlock()
+	if err == nil {
+		// A keep-alive virtual queue keeps the host's poller running from
+		// now until Close, so that creating and deleting virtual queues one
+		// after another does not stop and restart it: a stopped poller's
+		// cancelled long poll costs a call, and may take a message with it
+		// that then stays invisible for the host's visibility timeout.
+		_, kerr := c.vq.CreateQueue(context.WithoutCancel(ctx), &sqs.CreateQueueInput{
+			QueueName:  aws.String(keepAliveName(c.id, spec.fifo)),
+			Attributes: map[string]string{sqsapi.HostQueueURLAttribute: h.url},
+		})
+		if kerr != nil {
+			c.opts.Logger.Warn("tempqueue: keep-alive queue not created; the host poller stops when the host has no virtual queue",
+				"host", h.url, "err", kerr)
+		}
+	}
+	c.mu.Lock()
 	close(h.ready)
+}
+
+// keepAliveName names the keep-alive virtual queue of a host queue; the
+// client's UUID keeps it apart from the caller's names.
+func keepAliveName(id string, fifo bool) string {
+	name := "keepalive-" + id
+	if fifo {
+		name += sqsapi.FIFOSuffix
+	}
+	return name
 }

@@ -18,7 +18,11 @@
 // for an attribute set makes an SQS call; creating, receiving from and
 // deleting virtual queues otherwise costs nothing. Sending costs what it
 // costs on SQS; the host's single poller receives for all virtual queues on
-// it, up to 10 messages per call.
+// it, up to 10 messages per call. The poller runs from the creation of its
+// host until Close (an internal keep-alive virtual queue, not counted in
+// Stats.VirtualQueues, holds it), so code that creates and deletes one queue
+// after another does not stop and restart it; while idle it costs one long
+// poll per HostWaitTime (20 s) per host.
 //
 // Attributes are honoured as follows. DelaySeconds, MaximumMessageSize,
 // MessageRetentionPeriod, VisibilityTimeout, the encryption attributes and

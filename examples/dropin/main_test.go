@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+
+	"maps"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/sqstemp/sqstemp/internal/awsclient"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// Idle keep-alive connections of the SDK's HTTP client (integration tests).
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+	)
+}
+
+func check(t *testing.T, endpoint string) {
+	var out strings.Builder
+	before, after, err := run(context.Background(), &out, endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", out.String())
+	n := int64(len(tasks))
+	wantBefore := map[string]int64{"CreateQueue": n, "DeleteQueue": n, "SendMessage": n, "ReceiveMessage": n, "DeleteMessage": n}
+	if !maps.Equal(before, wantBefore) {
+		t.Errorf("calls with real queues = %v, want %v", before, wantBefore)
+	}
+	// One host queue created and deleted; the sends, receives and deletes
+	// of messages; and the host poller's long poll outstanding at Close,
+	// if it had been issued by then.
+	recv := after["ReceiveMessage"]
+	delete(after, "ReceiveMessage")
+	wantAfter := map[string]int64{"CreateQueue": 1, "DeleteQueue": 1, "SendMessage": n, "DeleteMessage": n}
+	if !maps.Equal(after, wantAfter) || recv < n || recv > n+1 {
+		t.Errorf("calls with tempqueue = %v + ReceiveMessage %d, want %v + ReceiveMessage %d or %d", after, recv, wantAfter, n, n+1)
+	}
+	if got := strings.Count(out.String(), `-> "`); got != 2*len(tasks) {
+		t.Errorf("%d task results printed, want %d", got, 2*len(tasks))
+	}
+}
+
+// TestRun is `go run ./examples/dropin` on the embedded in-memory SQS.
+func TestRun(t *testing.T) { check(t, "") }
+
+func TestOnEmulator(t *testing.T) { check(t, awsclient.Endpoint(t)) }
