@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
@@ -157,7 +158,7 @@ func (s *Sender) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optF
 		return nil, fmt.Errorf("batcher: SendMessage to %s: %w", aws(in.QueueUrl), ErrClosed)
 	}
 	url := aws(in.QueueUrl)
-	if len(optFns) > 0 || url == "" {
+	if len(optFns) > 0 || !batchable(in) {
 		s.active++
 		s.mu.Unlock()
 		defer s.release(1)
@@ -329,7 +330,8 @@ func (s *Sender) sendBatch(url string, b []*sendReq) {
 	s.batched.Add(int64(len(b)))
 	out, err := s.api.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: entries})
 	if err != nil {
-		if sqsapi.IsInvalidParameter(err) {
+		var invalid *smithy.InvalidParamsError
+		if sqsapi.IsInvalidParameter(err) || errors.As(err, &invalid) {
 			// The whole batch was refused as invalid, so nothing was sent:
 			// send one by one, so that each caller gets its own answer.
 			s.log.Debug("batcher: SendMessageBatch refused, sending one by one", "queue", url, "entries", len(b), "err", err)
@@ -395,11 +397,11 @@ func entryIndex(id *string, n int) (int, bool) {
 func (s *Sender) Close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
-	var failed []*sendReq
 	for _, q := range s.queues {
 		for _, r := range q.pending {
 			r.taken = true
-			failed = append(failed, r)
+			s.withdrawn.Add(1)
+			r.done <- sendResult{err: fmt.Errorf("batcher: SendMessage to %s: not sent: %w", q.url, ErrClosed)}
 		}
 		q.pending = nil
 	}
@@ -411,10 +413,6 @@ func (s *Sender) Close(ctx context.Context) error {
 		idle = s.idle
 	}
 	s.mu.Unlock()
-	for _, r := range failed {
-		s.withdrawn.Add(1)
-		r.done <- sendResult{err: fmt.Errorf("batcher: SendMessage to %s: not sent: %w", aws(r.in.QueueUrl), ErrClosed)}
-	}
 	if idle == nil {
 		return nil
 	}
@@ -446,6 +444,26 @@ func (s *Sender) Stats() SenderStats {
 		st.MessagesPerCall = float64(st.Messages) / float64(n)
 	}
 	return st
+}
+
+// batchable reports whether in can go in a batch: it has a queue URL and
+// everything the SDK requires of a batch entry. Other sends go directly, so
+// that input the SDK refuses fails only its own caller.
+func batchable(in *sqs.SendMessageInput) bool {
+	if aws(in.QueueUrl) == "" || in.MessageBody == nil {
+		return false
+	}
+	for _, v := range in.MessageAttributes {
+		if v.DataType == nil {
+			return false
+		}
+	}
+	for _, v := range in.MessageSystemAttributes {
+		if v.DataType == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // messageSize is the size SQS counts against its payload limits: the body

@@ -450,3 +450,33 @@ func TestSenderClose(t *testing.T) {
 		t.Errorf("calls = %v", got)
 	}
 }
+
+// Input the SDK would refuse in a batch entry is sent on its own, so that it
+// fails only its own caller.
+func TestSenderUnbatchableInputGoesAlone(t *testing.T) {
+	g := newGate()
+	api := &fakeAPI{}
+	api.before = func(ctx context.Context, c fakeCall) error {
+		if c.keys[0] == "first" {
+			return g.before(ctx, c)
+		}
+		return nil
+	}
+	s := NewSender(api)
+	defer s.Close(context.Background())
+	first := startBlocked(t, s, g, "first")
+	for _, in := range []*sqs.SendMessageInput{
+		{QueueUrl: ptr(qURL)}, // no body
+		{QueueUrl: ptr(qURL), MessageBody: ptr("b"), MessageAttributes: map[string]types.MessageAttributeValue{"a": {StringValue: ptr("v")}}},
+		{MessageBody: ptr("no queue")},
+	} {
+		if _, err := s.SendMessage(context.Background(), in); err != nil {
+			t.Fatal(err) // the fake accepts anything; *sqs.Client would refuse
+		}
+	}
+	close(g.release)
+	<-first
+	if got, want := api.ops(), []string{"SendMessage", "SendMessage", "SendMessage", "SendMessage"}; !slices.Equal(got, want) {
+		t.Errorf("calls = %v", got)
+	}
+}
