@@ -63,13 +63,12 @@ func parseWorkMessage(body string) (workMessage, error) {
 		return bad("%d bytes, more than %d", len(body), maxWorkMessageSize)
 	}
 	var raw struct {
-		V        *json.Number `json:"v"`
-		Kind     *string      `json:"kind"`
-		Period   *json.Number `json:"period"`
-		QueueURL *string      `json:"queueUrl"`
+		V        json.RawMessage `json:"v"`
+		Kind     *string         `json:"kind"`
+		Period   json.RawMessage `json:"period"`
+		QueueURL *string         `json:"queueUrl"`
 	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
-	dec.UseNumber()
 	if err := dec.Decode(&raw); err != nil {
 		return bad("not a JSON object: %v", err)
 	}
@@ -79,19 +78,19 @@ func parseWorkMessage(body string) (workMessage, error) {
 	if raw.V == nil {
 		return bad(`no version ("v")`)
 	}
-	v, err := strconv.Atoi(raw.V.String())
-	if err != nil || v != workMessageVersion {
-		return bad("unsupported version %q", raw.V.String())
+	v, ok := parseUint(raw.V)
+	if !ok || v != workMessageVersion {
+		return bad("unsupported version %.20q", raw.V)
 	}
-	m := workMessage{V: v}
+	m := workMessage{V: workMessageVersion}
 	if raw.Kind == nil {
 		return bad(`no "kind"`)
 	}
 	m.Kind = *raw.Kind
 	if raw.Period != nil {
-		p, err := strconv.ParseInt(raw.Period.String(), 10, 64)
-		if err != nil || p < 0 {
-			return bad("bad period %q", raw.Period.String())
+		p, ok := parseUint(raw.Period)
+		if !ok {
+			return bad("bad period %.30q", raw.Period)
 		}
 		m.Period = p
 	}
@@ -109,4 +108,19 @@ func parseWorkMessage(body string) (workMessage, error) {
 		return bad("unknown kind %q", m.Kind)
 	}
 	return m, nil
+}
+
+// parseUint parses a JSON number that is a plain non-negative integer (no
+// sign, fraction, exponent or quotes) fitting an int64.
+func parseUint(raw json.RawMessage) (int64, bool) {
+	if len(raw) == 0 || len(raw) > 19 {
+		return 0, false
+	}
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	return n, err == nil
 }
