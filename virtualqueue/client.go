@@ -239,12 +239,12 @@ func (c *Client) touch(url string) *vqueue {
 // CreateQueue creates a virtual queue, with no SQS call, when the attributes
 // include HostQueueUrl; otherwise it passes through.
 func (c *Client) CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, optFns ...func(*sqs.Options)) (*sqs.CreateQueueOutput, error) {
+	if in == nil {
+		in = &sqs.CreateQueueInput{}
+	}
 	const op = "CreateQueue"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
-	}
-	if in == nil {
-		return c.api.CreateQueue(ctx, in, optFns...)
 	}
 	hostURL, isVirtual := in.Attributes[sqsapi.HostQueueURLAttribute]
 	if !isVirtual {
@@ -378,6 +378,9 @@ func (c *Client) release(ctx context.Context, hostURL string, msgs []types.Messa
 // its buffered messages back to the host (visibility 0); otherwise it passes
 // through.
 func (c *Client) DeleteQueue(ctx context.Context, in *sqs.DeleteQueueInput, optFns ...func(*sqs.Options)) (*sqs.DeleteQueueOutput, error) {
+	if in == nil {
+		in = &sqs.DeleteQueueInput{}
+	}
 	const op = "DeleteQueue"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -409,6 +412,9 @@ func (c *Client) DeleteQueue(ctx context.Context, in *sqs.DeleteQueueInput, optF
 // GetQueueUrl passes through: virtual queues are not registered by name
 // (they are keyed by host and name), so their URLs come from CreateQueue.
 func (c *Client) GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {
+	if in == nil {
+		in = &sqs.GetQueueUrlInput{}
+	}
 	if c.closedFlag.Load() {
 		return nil, errClosed("GetQueueUrl")
 	}
@@ -417,6 +423,9 @@ func (c *Client) GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, optF
 
 // ListQueues passes through; virtual queues are not listed.
 func (c *Client) ListQueues(ctx context.Context, in *sqs.ListQueuesInput, optFns ...func(*sqs.Options)) (*sqs.ListQueuesOutput, error) {
+	if in == nil {
+		in = &sqs.ListQueuesInput{}
+	}
 	if c.closedFlag.Load() {
 		return nil, errClosed("ListQueues")
 	}
@@ -459,7 +468,17 @@ func (c *Client) runExpiry() {
 		var tc <-chan time.Time
 		var t clock.Timer
 		if len(c.expiry) > 0 {
-			t = c.clock.NewTimer(time.Duration(c.expiry[0].deadline - c.now()))
+			deadline := c.expiry[0].deadline
+			now := c.now()
+			t = c.clock.NewTimer(time.Duration(deadline - now))
+			// NewTimer is relative to the clock's time when it runs; if
+			// the clock moved meanwhile (a fake clock advanced by a test),
+			// the timer would fire late, so look again.
+			if c.now()-now > int64(time.Millisecond) {
+				t.Stop()
+				c.mu.Unlock()
+				continue
+			}
 			tc = t.C()
 		}
 		c.mu.Unlock()
@@ -504,8 +523,11 @@ func (c *Client) expireDue() {
 		}
 	}
 	c.mu.Unlock()
+	// Detached from c.ctx so that a Close racing with this still releases.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), 30*time.Second)
+	defer cancel()
 	for _, r := range rels {
-		if err := c.release(c.ctx, r.host, r.msgs); err != nil {
+		if err := c.release(ctx, r.host, r.msgs); err != nil {
 			c.log.Warn("virtualqueue: releasing buffered messages of expired queue", "host", r.host, "err", err)
 		}
 	}

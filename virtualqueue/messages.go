@@ -38,6 +38,9 @@ func withName(attrs map[string]types.MessageAttributeValue, name string) (map[st
 // queue name attribute added. It needs no local state: the virtual queue may
 // live in another process. Other sends pass through.
 func (c *Client) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	if in == nil {
+		in = &sqs.SendMessageInput{}
+	}
 	const op = "SendMessage"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -69,6 +72,9 @@ func (c *Client) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optF
 // the virtual queue name attribute added to every entry; every entry is
 // checked before the call. Other batches pass through.
 func (c *Client) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	if in == nil {
+		in = &sqs.SendMessageBatchInput{}
+	}
 	const op = "SendMessageBatch"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -105,6 +111,9 @@ func (c *Client) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchI
 // MaxNumberOfMessages (0 means 1), or until ctx ends. Other receives pass
 // through.
 func (c *Client) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	if in == nil {
+		in = &sqs.ReceiveMessageInput{}
+	}
 	const op = "ReceiveMessage"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -281,6 +290,9 @@ func (c *Client) toHost(op, url string) (string, bool, error) {
 
 // DeleteMessage on a virtual queue deletes the message from its host queue.
 func (c *Client) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
+	if in == nil {
+		in = &sqs.DeleteMessageInput{}
+	}
 	const op = "DeleteMessage"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -303,6 +315,9 @@ func (c *Client) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, 
 
 // DeleteMessageBatch on a virtual queue deletes the messages from its host queue.
 func (c *Client) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	if in == nil {
+		in = &sqs.DeleteMessageBatchInput{}
+	}
 	const op = "DeleteMessageBatch"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -325,6 +340,9 @@ func (c *Client) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBa
 
 // ChangeMessageVisibility on a virtual queue changes it on the host queue.
 func (c *Client) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
+	if in == nil {
+		in = &sqs.ChangeMessageVisibilityInput{}
+	}
 	const op = "ChangeMessageVisibility"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -347,6 +365,9 @@ func (c *Client) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMess
 
 // ChangeMessageVisibilityBatch on a virtual queue changes it on the host queue.
 func (c *Client) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	if in == nil {
+		in = &sqs.ChangeMessageVisibilityBatchInput{}
+	}
 	const op = "ChangeMessageVisibilityBatch"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)

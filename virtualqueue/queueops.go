@@ -19,6 +19,9 @@ import (
 // HostQueueUrl and IdleQueueRetentionPeriodSeconds (when set). The host's
 // message counts are those of the whole host queue.
 func (c *Client) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
+	if in == nil {
+		in = &sqs.GetQueueAttributesInput{}
+	}
 	const op = "GetQueueAttributes"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -70,6 +73,9 @@ func (c *Client) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttribu
 // SetQueueAttributes on a virtual queue is refused (UnsupportedOperation):
 // a virtual queue's attributes are its host's, fixed at creation.
 func (c *Client) SetQueueAttributes(ctx context.Context, in *sqs.SetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.SetQueueAttributesOutput, error) {
+	if in == nil {
+		in = &sqs.SetQueueAttributesInput{}
+	}
 	const op = "SetQueueAttributes"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -93,6 +99,9 @@ func (c *Client) SetQueueAttributes(ctx context.Context, in *sqs.SetQueueAttribu
 // messages from the host (batched). Messages already handed to consumers are
 // in flight and not known locally; they are not deleted.
 func (c *Client) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, optFns ...func(*sqs.Options)) (*sqs.PurgeQueueOutput, error) {
+	if in == nil {
+		in = &sqs.PurgeQueueInput{}
+	}
 	const op = "PurgeQueue"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -129,6 +138,9 @@ func (c *Client) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, optFns
 
 // TagQueue on a virtual queue tags it locally.
 func (c *Client) TagQueue(ctx context.Context, in *sqs.TagQueueInput, optFns ...func(*sqs.Options)) (*sqs.TagQueueOutput, error) {
+	if in == nil {
+		in = &sqs.TagQueueInput{}
+	}
 	const op = "TagQueue"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -157,6 +169,9 @@ func (c *Client) TagQueue(ctx context.Context, in *sqs.TagQueueInput, optFns ...
 
 // UntagQueue on a virtual queue removes local tags.
 func (c *Client) UntagQueue(ctx context.Context, in *sqs.UntagQueueInput, optFns ...func(*sqs.Options)) (*sqs.UntagQueueOutput, error) {
+	if in == nil {
+		in = &sqs.UntagQueueInput{}
+	}
 	const op = "UntagQueue"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
@@ -187,6 +202,9 @@ func (c *Client) UntagQueue(ctx context.Context, in *sqs.UntagQueueInput, optFns
 
 // ListQueueTags on a virtual queue returns its local tags.
 func (c *Client) ListQueueTags(ctx context.Context, in *sqs.ListQueueTagsInput, optFns ...func(*sqs.Options)) (*sqs.ListQueueTagsOutput, error) {
+	if in == nil {
+		in = &sqs.ListQueueTagsInput{}
+	}
 	const op = "ListQueueTags"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)

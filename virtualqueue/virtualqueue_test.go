@@ -754,9 +754,11 @@ func TestPollerBackoffFakeClock(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		eventually(t, "error counted", func() bool { return e.vq.Stats().PollErrors == int64(i) })
 		e.clk.BlockUntil(1) // the backoff timer
+		if i == 5 {
+			e.srv.ClearFaults() // the host is back
+		}
 		e.clk.Advance(backoffMax)
 	}
-	e.srv.ClearFaults()
 	e.send(t, q, "x")
 	eventually(t, "recovered", func() bool { return e.vq.Stats().Buffered == 1 })
 }
@@ -840,24 +842,33 @@ func TestTenThousandQueuesNoCalls(t *testing.T) {
 	e := newEnv(t, envOpts{fake: true})
 	ctx := context.Background()
 	const n = 10000
-	keep := e.create(t, "keep") // keeps the poller running throughout
+	e.create(t, "keep") // keeps the poller running throughout
 	e.clk.BlockUntil(1)
-	for i := range n {
+	urls := make([]string, n)
+	start := time.Now()
+	for i := range urls {
 		out, err := e.vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(fmt.Sprint("vq-", i)),
 			Attributes: map[string]string{sqsapi.HostQueueURLAttribute: e.host, sqsapi.IdleQueueRetentionPeriodAttribute: "300"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := e.vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: out.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0})
+		urls[i] = *out.QueueUrl
+	}
+	created := time.Since(start)
+	for _, u := range urls {
+		r, err := e.vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(u), MaxNumberOfMessages: 10, WaitTimeSeconds: 0})
 		if err != nil || len(r.Messages) != 0 {
 			t.Fatal(r, err)
 		}
-		if _, err := e.vq.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}); err != nil {
+	}
+	for _, u := range urls {
+		if _, err := e.vq.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(u)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	calls := e.srv.CallCounts()
-	t.Logf("sqstest.CallCounts after %d create/receive/delete: %v", n, calls)
+	t.Logf("sqstest.CallCounts after creating %d virtual queues (in %v), receiving from each (WaitTimeSeconds=0) and deleting each: %v",
+		n, created.Round(time.Millisecond), calls)
 	for op, c := range calls {
 		if op == "ReceiveMessage" && c == 1 {
 			continue // the poller's one host long poll
@@ -866,5 +877,37 @@ func TestTenThousandQueuesNoCalls(t *testing.T) {
 			t.Errorf("%s: %d calls", op, c)
 		}
 	}
-	_ = keep
+	if s := e.vq.Stats(); s.VirtualQueues != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestReceiveVisibilityTimeoutAppliedOnHost(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	q := e.create(t, "q")
+	e.send(t, q, "x")
+	eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
+	out, err := e.vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), VisibilityTimeout: 0 + 100})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatal(out, err)
+	}
+	if c := e.srv.CallCounts()["ChangeMessageVisibilityBatch"]; c != 1 {
+		t.Fatalf("ChangeMessageVisibilityBatch calls %d", c)
+	}
+}
+
+func TestNilInputs(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	ctx := context.Background()
+	// Like *sqs.Client, a nil input is an empty one: SQS (here sqstest)
+	// reports the missing parameter; nothing panics.
+	if _, err := e.vq.SendMessage(ctx, nil); err == nil {
+		t.Error("SendMessage(nil) succeeded")
+	}
+	if _, err := e.vq.ReceiveMessage(ctx, nil); err == nil {
+		t.Error("ReceiveMessage(nil) succeeded")
+	}
+	if _, err := e.vq.DeleteQueue(ctx, nil); err == nil {
+		t.Error("DeleteQueue(nil) succeeded")
+	}
 }
