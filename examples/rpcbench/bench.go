@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
@@ -34,7 +33,8 @@ type config struct {
 	Endpoint    string
 	Payload     int
 	Warmup      int // -1: default
-	Servers     int // 0: default per mode
+	Servers     int // 0: 1 Serve for lib, ceil(Concurrency/10) loops for naive and floor
+	Pollers     int // lib: PollersPerHost; 0: library default
 	Timeout     time.Duration
 	Logger      *slog.Logger // nil: discard
 
@@ -65,6 +65,9 @@ func (c *config) validate() error {
 	}
 	if c.Servers < 0 {
 		return fmt.Errorf("-servers %d: want 0 (default) or more", c.Servers)
+	}
+	if c.Pollers < 0 {
+		return fmt.Errorf("-pollers %d: want 0 (default) or more", c.Pollers)
 	}
 	if c.Timeout <= 0 {
 		return fmt.Errorf("-timeout %v: want a positive duration", c.Timeout)
@@ -104,14 +107,14 @@ func openBackend(ctx context.Context, endpoint string) (*backend, error) {
 		if err != nil {
 			return nil, fmt.Errorf("start the emulator: %w", err)
 		}
-		api, err := newClient(ctx, em.Endpoint())
+		api, closeIdle, err := newClient(ctx, em.Endpoint())
 		if err != nil {
 			em.Stop()
 			return nil, err
 		}
-		return &backend{name: "emulator", api: api, close: em.Stop}, nil
+		return &backend{name: "emulator", api: api, close: func() { closeIdle(); em.Stop() }}, nil
 	}
-	api, err := newClient(ctx, endpoint)
+	api, closeIdle, err := newClient(ctx, endpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -119,18 +122,21 @@ func openBackend(ctx context.Context, endpoint string) (*backend, error) {
 	if endpoint == awsclient.AWS {
 		name = "aws"
 	}
-	return &backend{name: name, api: api, close: func() {}}, nil
+	return &backend{name: name, api: api, close: closeIdle}, nil
 }
 
 // newClient returns an SDK client whose connection pool is large enough for
 // a long poll per caller plus the servers' calls, so that no mode pays for
-// reconnecting.
-func newClient(ctx context.Context, endpoint string) (*sqs.Client, error) {
-	hc := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.MaxIdleConns = 1024
-		t.MaxIdleConnsPerHost = 1024
-	})
-	return awsclient.New(ctx, endpoint, func(o *sqs.Options) { o.HTTPClient = hc })
+// reconnecting. closeIdle closes its idle connections.
+func newClient(ctx context.Context, endpoint string) (_ *sqs.Client, closeIdle func(), _ error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 1024
+	tr.MaxIdleConnsPerHost = 1024
+	c, err := awsclient.New(ctx, endpoint, func(o *sqs.Options) { o.HTTPClient = &http.Client{Transport: tr} })
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, tr.CloseIdleConnections, nil
 }
 
 // run runs what cfg asks for and writes one JSON line per mode run to w.
@@ -258,6 +264,9 @@ func runMode(ctx context.Context, cfg config, be *backend, mode string) (_ *Resu
 	}
 	e.servers = cfg.Servers
 	if e.servers == 0 {
+		// One Serve runs up to MaxConcurrency handlers and receives again
+		// as soon as a slot is free; the hand-written loop handles one batch
+		// at a time, so it gets a loop per 10 callers.
 		e.servers = 1
 		if mode != "lib" {
 			e.servers = (cfg.Concurrency + 9) / 10

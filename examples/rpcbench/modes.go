@@ -33,7 +33,10 @@ type libRPC struct {
 }
 
 func setupLib(ctx context.Context, e *env) (rpc, error) {
-	r, err := requester.New(ctx, e.caller, func(o *requester.Options) { o.Logger = e.log })
+	r, err := requester.New(ctx, e.caller, func(o *requester.Options) {
+		o.Logger = e.log
+		o.TempQueue.PollersPerHost = e.cfg.Pollers
+	})
 	if err != nil {
 		return nil, fmt.Errorf("requester.New: %w", err)
 	}
