@@ -186,3 +186,42 @@ func TestIntegrationLargeMessages(t *testing.T) {
 	t.Logf("%d messages in %v", n, api.calls)
 	receiveAll(t, api, url, n)
 }
+
+// BenchmarkSenderEmulator is BenchmarkSender against the SQS endpoint named
+// by SQSTEMP_SQS_ENDPOINT (skipped without it).
+func BenchmarkSenderEmulator(b *testing.B) {
+	for _, c := range []int{1, 8, 64} {
+		b.Run(fmt.Sprintf("c=%d", c), func(b *testing.B) {
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.MaxIdleConnsPerHost = 100
+			defer tr.CloseIdleConnections()
+			client := awsclient.ForTest(b, func(o *sqs.Options) { o.HTTPClient = &http.Client{Transport: tr} })
+			name := "batcher-bench-" + uuid.NewString()[:8]
+			q, err := client.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: &name})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl})
+			s := NewSender(client)
+			body := "x"
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for g := range c {
+				wg.Go(func() {
+					for i := g; i < b.N; i += c {
+						if _, err := s.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: &body}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			_ = s.Close(context.Background())
+			st := s.Stats()
+			b.ReportMetric(st.MessagesPerCall, "msgs/call")
+			b.ReportMetric(st.MeanBatchSize, "msgs/batch")
+		})
+	}
+}
