@@ -27,6 +27,7 @@ func suite() []testCase {
 	all = append(all, fifoTests()...)
 	all = append(all, redriveTests()...)
 	all = append(all, errorTests()...)
+	all = append(all, moreTests()...)
 	return all
 }
 
@@ -367,7 +368,7 @@ func messageTests() []testCase {
 			for _, k := range []string{"a", "app.x", "app.y", "other"} {
 				attrs[k] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(k)}
 			}
-			for i := range 4 {
+			for i := range 5 {
 				_, err := e.api.SendMessage(e.ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(fmt.Sprint(i)), MessageAttributes: attrs})
 				e.noErr("SendMessage", err)
 			}
@@ -379,6 +380,7 @@ func messageTests() []testCase {
 				{[]string{"a", "missing"}, "[a]"},
 				{[]string{"app.*"}, "[app.x app.y]"},
 				{[]string{"All"}, "[a app.x app.y other]"},
+				{[]string{".*"}, "[a app.x app.y other]"},
 			} {
 				m := e.receive(sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 1, MessageAttributeNames: tc.names, VisibilityTimeout: 600})[0]
 				var got []string
@@ -1142,6 +1144,99 @@ func errorTests() []testCase {
 				err := call()
 				e.wantCategory(name+" on a missing queue", err, sqsapi.CategoryQueueDoesNotExist)
 				wantAs[*types.QueueDoesNotExist](e, name+" on a missing queue", err)
+			}
+		}},
+	}
+}
+
+func moreTests() []testCase {
+	return []testCase{
+		{"Receive/VisibilityTimeoutBounds", func(e *env) {
+			url := e.create("", nil)
+			_, err := e.api.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), VisibilityTimeout: 43201})
+			e.wantCategory("ReceiveMessage(VisibilityTimeout 43201)", err, sqsapi.CategoryInvalidParameter)
+		}},
+		{"Receive/DeprecatedAttributeNames", func(e *env) {
+			url := e.create("", nil)
+			e.send(url, "x")
+			m := e.receive(sqs.ReceiveMessageInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}})[0]
+			if m.Attributes["ApproximateReceiveCount"] != "1" || m.Attributes["SentTimestamp"] == "" {
+				e.t.Errorf("AttributeNames [All] gave system attributes %v", m.Attributes)
+			}
+		}},
+		{"Receive/ConcurrentLongPolls", func(e *env) {
+			url := e.create("", nil)
+			const n = 3
+			ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
+			defer cancel()
+			got := make(chan string, n)
+			for range n {
+				go func() {
+					for ctx.Err() == nil {
+						out, err := e.api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20, VisibilityTimeout: 600})
+						if err == nil && len(out.Messages) > 0 {
+							got <- aws.ToString(out.Messages[0].Body)
+							return
+						}
+					}
+					got <- ""
+				}()
+			}
+			time.Sleep(300 * time.Millisecond)
+			for i := range n {
+				e.send(url, fmt.Sprint("m", i))
+			}
+			seen := map[string]bool{}
+			for range n {
+				b := <-got
+				if b == "" || seen[b] {
+					e.t.Errorf("a long poll got %q (seen %v)", b, seen)
+				}
+				seen[b] = true
+			}
+		}},
+		{"Queue/ListNoMatch", func(e *env) {
+			out, err := e.api.ListQueues(e.ctx, &sqs.ListQueuesInput{QueueNamePrefix: aws.String(e.name("-none"))})
+			e.noErr("ListQueues", err)
+			if len(out.QueueUrls) != 0 || (out.NextToken != nil && *out.NextToken != "") {
+				e.t.Errorf("ListQueues with an unused prefix = %v", out.QueueUrls)
+			}
+		}},
+		{"Batch/EntryTooLong", func(e *env) {
+			url := e.create("", nil)
+			_, err := e.api.SendMessageBatch(e.ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: []types.SendMessageBatchRequestEntry{
+				{Id: aws.String("big"), MessageBody: aws.String(strings.Repeat("x", maxMessageSize+1))}}})
+			if err == nil {
+				e.t.Errorf("SendMessageBatch with an entry over 1 MiB succeeded")
+			}
+		}},
+		{"Batch/DeleteStaleHandle", func(e *env) {
+			e.skipIf(DeviationStaleReceiptHandle)
+			url := e.create("", nil)
+			e.send(url, "x")
+			first := e.receive(sqs.ReceiveMessageInput{QueueUrl: aws.String(url), VisibilityTimeout: 1})[0]
+			e.receive(sqs.ReceiveMessageInput{QueueUrl: aws.String(url), VisibilityTimeout: 600})
+			out, err := e.api.DeleteMessageBatch(e.ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: []types.DeleteMessageBatchRequestEntry{
+				{Id: aws.String("stale"), ReceiptHandle: first.ReceiptHandle}}})
+			e.noErr("DeleteMessageBatch", err)
+			if len(out.Successful) != 1 {
+				e.t.Errorf("DeleteMessageBatch with a stale handle: failed %+v", out.Failed)
+			}
+		}},
+		{"FIFO/RedeliveryKeepsOrder", func(e *env) {
+			url := e.create(".fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"})
+			for _, b := range []string{"first", "second"} {
+				_, err := e.api.SendMessage(e.ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(b), MessageGroupId: aws.String("g")})
+				e.noErr("SendMessage", err)
+			}
+			m := e.receive(sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 1, VisibilityTimeout: 1})[0]
+			if aws.ToString(m.Body) != "first" {
+				e.t.Fatalf("first receive = %q", aws.ToString(m.Body))
+			}
+			again := e.receive(sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 1, VisibilityTimeout: 600,
+				MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount}})[0]
+			if aws.ToString(again.Body) != "first" || again.Attributes["ApproximateReceiveCount"] != "2" {
+				e.t.Errorf("after the timeout got %q (receive count %s), want first again", aws.ToString(again.Body), again.Attributes["ApproximateReceiveCount"])
 			}
 		}},
 	}
