@@ -649,7 +649,11 @@ func (s *Server) changeVisibility(q *queue, h *string, timeout int32, now time.T
 	return nil
 }
 
-// DeleteMessage implements sqsapi.API. See deleteOne for stale handles.
+// DeleteMessage implements sqsapi.API. On a standard queue a stale receipt
+// handle (not the most recent for its message) succeeds without deleting,
+// and a handle of a deleted message succeeds; on a FIFO queue a handle whose
+// visibility timeout expired fails (InvalidParameterValue). A malformed
+// handle is *types.ReceiptHandleIsInvalid.
 func (s *Server) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
 	return do(ctx, s, "DeleteMessage", in, func(in *sqs.DeleteMessageInput) (*sqs.DeleteMessageOutput, error) {
 		s.mu.Lock()
@@ -694,7 +698,11 @@ func (s *Server) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBa
 	})
 }
 
-// ChangeMessageVisibility implements sqsapi.API. See changeVisibility.
+// ChangeMessageVisibility implements sqsapi.API. A handle of a deleted
+// message, or not the most recent one, fails with InvalidParameterValue as
+// on SQS; the current handle of a message whose timeout already expired
+// succeeds and changes nothing. A malformed handle is
+// *types.ReceiptHandleIsInvalid.
 func (s *Server) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
 	return do(ctx, s, "ChangeMessageVisibility", in, func(in *sqs.ChangeMessageVisibilityInput) (*sqs.ChangeMessageVisibilityOutput, error) {
 		s.mu.Lock()

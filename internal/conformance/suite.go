@@ -737,10 +737,10 @@ func visibilityTests() []testCase {
 		{"Visibility/ChangeExtends", func(e *env) {
 			url := e.create("", nil)
 			e.send(url, "x")
-			m := e.receive(sqs.ReceiveMessageInput{QueueUrl: aws.String(url), VisibilityTimeout: 2})[0]
+			m := e.receive(sqs.ReceiveMessageInput{QueueUrl: aws.String(url), VisibilityTimeout: 4})[0]
 			_, err := e.api.ChangeMessageVisibility(e.ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 600})
 			e.noErr("ChangeMessageVisibility(600)", err)
-			e.pass(3 * time.Second)
+			e.pass(5 * time.Second)
 			if got := e.receiveOnce(sqs.ReceiveMessageInput{QueueUrl: aws.String(url)}); len(got) != 0 {
 				e.t.Errorf("message whose visibility was extended came back")
 			}
