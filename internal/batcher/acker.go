@@ -56,7 +56,9 @@ type AckerOptions struct {
 	MaxInFlight int
 	// CallTimeout bounds each call. Default (0) DefaultCallTimeout.
 	CallTimeout time.Duration
-	// Clock drives MaxDelay and backoff; tests pass a fake. Default: real.
+	// Clock drives MaxDelay and the retry backoff (Flush and Close wait for
+	// retries, so with a fake clock the test must advance it). Default: the
+	// wall clock.
 	Clock clock.Clock
 	// Logger receives warn records of failures and debug records of stale
 	// entries. Default: discard.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -384,4 +385,91 @@ func unjoin(err error) []error {
 		out = append(out, unjoin(e)...)
 	}
 	return out
+}
+
+func TestAckerCloseGivesUpOnBatchesWaitingForACallSlot(t *testing.T) {
+	g := newGate()
+	api := &fakeAPI{before: g.before}
+	a := NewAcker(api, func(o *AckerOptions) { o.MaxInFlight = 1 })
+	a.Delete(qURL, "a")
+	a.Delete(qURL+"2", "b")
+	go func() { _ = a.Flush(context.Background()) }()
+	<-g.arrived // one call in flight; the other batch waits for the slot
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := a.Close(ctx)
+	var handles []string
+	for _, e := range unjoin(err) {
+		var ae *AckError
+		if errors.As(e, &ae) {
+			handles = append(handles, ae.ReceiptHandle)
+		}
+	}
+	slices.Sort(handles)
+	if !slices.Equal(handles, []string{"a", "b"}) || !errors.Is(err, context.Canceled) {
+		t.Errorf("Close = %v", err)
+	}
+	if n := api.ncalls(); n != 1 {
+		t.Errorf("%d calls", n)
+	}
+}
+
+func TestAckerCloseAbandonsBackoff(t *testing.T) {
+	clk := clock.NewFake(t0)
+	api := &fakeAPI{entry: func(string, string) (entryFault, bool) { return entryFault{code: "RequestThrottled"}, true }}
+	a := NewAcker(api, fakeClock(clk))
+	a.Delete(qURL, "h")
+	flushed := make(chan error, 1)
+	go func() { flushed <- a.Flush(context.Background()) }()
+	waitFor(t, "first attempt", func() bool { return api.ncalls() == 1 })
+	clk.BlockUntil(1) // the worker waits out its backoff
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := a.Close(ctx)
+	if !errors.Is(err, ErrClosed) || !errors.Is(err, context.Canceled) {
+		t.Errorf("Close = %v", err)
+	}
+	if ferr := <-flushed; !errors.Is(ferr, ErrClosed) {
+		t.Errorf("Flush = %v", ferr)
+	}
+	if n := api.ncalls(); n != 1 {
+		t.Errorf("%d calls", n)
+	}
+}
+
+func TestAckerFlushHonoursCtx(t *testing.T) {
+	g := newGate()
+	api := &fakeAPI{before: g.before}
+	a := NewAcker(api)
+	a.Delete(qURL, "h")
+	ctx, cancel := context.WithCancel(context.Background())
+	flushed := make(chan error, 1)
+	go func() { flushed <- a.Flush(ctx) }()
+	<-g.arrived
+	cancel()
+	if err := <-flushed; !errors.Is(err, context.Canceled) {
+		t.Errorf("Flush = %v", err)
+	}
+	close(g.release)
+	if err := a.Close(context.Background()); err != nil {
+		t.Errorf("Close = %v", err)
+	}
+}
+
+func TestAckerDeferredErrorsAreCapped(t *testing.T) {
+	a := NewAcker(&fakeAPI{})
+	_ = a.Close(context.Background())
+	for i := range maxErrors + 50 {
+		a.Delete(qURL, fmt.Sprint("h", i))
+	}
+	err := a.Close(context.Background())
+	if n := len(unjoin(err)); n != maxErrors+1 {
+		t.Errorf("%d errors", n)
+	}
+	if !strings.Contains(err.Error(), "50 more failures") {
+		t.Errorf("no summary of the rest")
+	}
+	if st := a.Stats(); st.Refused != maxErrors+50 {
+		t.Errorf("stats = %+v", st)
+	}
 }

@@ -23,7 +23,10 @@
 //     that is: when it returns, what arrived meanwhile goes in the next call.
 //
 // So a waiting message is delayed by at most the calls in flight before it,
-// and under load batches fill up instead of fragmenting. A batch of one
+// and under load batches fill up instead of fragmenting. Before taking the
+// next batch, the goroutine that just handed out a batch's results yields
+// once (runtime.Gosched, not a timer), so that callers sending again at once
+// join that batch rather than follow it alone. A batch of one
 // message is sent as a plain SendMessage. Batch calls run on short-lived
 // goroutines that end when the queue goes quiet; no goroutine or state
 // lingers per queue.
