@@ -86,7 +86,7 @@ func TestIdleQueueUnderOneKiB(t *testing.T) {
 	host, _ := srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("host")})
 	vq := New(srv, func(o *Options) { o.Logger = quiet })
 	defer vq.Close(ctx)
-	const n = 100_000
+	const n = 30_000
 	names := make([]string, n)
 	for i := range names {
 		names[i] = "__RequesterClientQueues__" + uuid.NewString()

@@ -46,7 +46,7 @@ type Client struct {
 	mu       sync.Mutex
 	closed   bool
 	queues   map[string]*vqueue // by virtual queue URL
-	hosts    map[string]*host   // by host queue URL; only hosts with queues
+	hosts    map[string]*host   // by host queue URL; hosts with queues or running pollers
 	expiry   expiryHeap         // queues with a retention period, by deadline
 	janitor  bool               // expiry goroutine started
 	kick     chan struct{}      // re-arms the expiry goroutine
@@ -57,10 +57,11 @@ type Client struct {
 	pollErrors                                      atomic.Int64
 }
 
-// host is a host queue with at least one virtual queue on this client.
+// host is a host queue with virtual queues on this client, or with pollers
+// still finishing their last long poll after its last virtual queue went.
 type host struct {
-	queues int
-	cancel context.CancelFunc // stops its pollers
+	queues  int // virtual queues on it
+	pollers int // pollers running
 }
 
 // vqueue is one virtual queue. Kept small: an idle one costs this struct, its
@@ -315,9 +316,9 @@ func (c *Client) CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, optF
 	if h == nil {
 		h = &host{}
 		c.hosts[hostURL] = h
-		c.startPollersLocked(hostURL, h)
 	}
 	h.queues++
+	c.startPollersLocked(hostURL, h)
 	if retention > 0 {
 		q.deadline = now + int64(retention)*int64(time.Second)
 		heap.Push(&c.expiry, q)
@@ -353,11 +354,10 @@ func (c *Client) removeLocked(q *vqueue) []types.Message {
 	c.buffered -= len(msgs)
 	hostURL := q.hostURL()
 	if h := c.hosts[hostURL]; h != nil {
+		// With no virtual queue left, the pollers stop after their current
+		// long poll: cancelling it could lose a response SQS already sent,
+		// leaving its messages invisible for the visibility timeout.
 		h.queues--
-		if h.queues == 0 {
-			h.cancel()
-			delete(c.hosts, hostURL)
-		}
 	}
 	return msgs
 }
@@ -535,13 +535,28 @@ func (c *Client) expireDue() {
 
 // ---- pollers ----
 
+// startPollersLocked brings h's pollers up to PollersPerHost.
 func (c *Client) startPollersLocked(hostURL string, h *host) {
-	ctx, cancel := context.WithCancel(c.ctx)
-	h.cancel = cancel
-	for range c.opts.PollersPerHost {
+	for h.pollers < c.opts.PollersPerHost {
+		h.pollers++
 		c.wg.Add(1)
-		go c.poll(ctx, hostURL)
+		go c.poll(c.ctx, hostURL, h)
 	}
+}
+
+// keepPolling reports whether h still has virtual queues; if not, it
+// unregisters the calling poller (and h once its last poller is gone).
+func (c *Client) keepPolling(hostURL string, h *host) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h.queues > 0 {
+		return true
+	}
+	h.pollers--
+	if h.pollers == 0 && c.hosts[hostURL] == h {
+		delete(c.hosts, hostURL)
+	}
+	return false
 }
 
 const (
@@ -559,8 +574,9 @@ func backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// poll is one poller of a host queue: it long-polls until ctx ends.
-func (c *Client) poll(ctx context.Context, hostURL string) {
+// poll is one poller of a host queue: it long-polls until ctx ends (Close)
+// or, after a long poll returns, the host has no virtual queue left.
+func (c *Client) poll(ctx context.Context, hostURL string, h *host) {
 	defer c.wg.Done()
 	in := &sqs.ReceiveMessageInput{
 		QueueUrl:                    aws.String(hostURL),
@@ -570,7 +586,7 @@ func (c *Client) poll(ctx context.Context, hostURL string) {
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 	}
 	attempt := 0
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && c.keepPolling(hostURL, h) {
 		out, err := c.api.ReceiveMessage(ctx, in)
 		if err != nil {
 			if ctx.Err() != nil {

@@ -40,11 +40,13 @@
 // One poller per host queue (Options.PollersPerHost) long-polls it while the
 // client has a virtual queue on it, receiving batches of 10 with all
 // attributes, and dispatches each message to the buffer of the virtual queue
-// it names, never blocking. ReceiveMessage on a virtual URL waits on that
+// it names, never blocking. Pollers start with the first virtual queue on a
+// host; after the last one is deleted they stop once their current long poll
+// returns (it is not cancelled, so no response SQS already sent is lost). ReceiveMessage on a virtual URL waits on that
 // buffer (WaitTimeSeconds 0-20, MaxNumberOfMessages 1-10 with 0 meaning 1,
 // ctx honoured; other values are refused with *sqsapi.InvalidParameterError).
 // A VisibilityTimeout on the receive is applied on the host with one
-// ChangeMessageVisibilityBatch call. Returned messages are filtered by the
+// ChangeMessageVisibilityBatch call; ReceiveRequestAttemptId is ignored. Returned messages are filtered by the
 // receive's MessageAttributeNames and MessageSystemAttributeNames exactly as
 // SQS filters them; the virtual queue name attribute is returned when asked
 // for (for example with "All"), like any other attribute.

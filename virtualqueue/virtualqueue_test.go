@@ -524,7 +524,7 @@ func TestDeleteQueueReleasesBuffered(t *testing.T) {
 }
 
 func TestDeleteQueueWakesWaiter(t *testing.T) {
-	e := newEnv(t, envOpts{})
+	e := newEnv(t, envOpts{opts: func(o *Options) { o.HostWaitTime = time.Second }})
 	q := e.create(t, "q")
 	errc := make(chan error)
 	go func() {
@@ -538,8 +538,17 @@ func TestDeleteQueueWakesWaiter(t *testing.T) {
 	if err := <-errc; !sqsapi.IsQueueDoesNotExist(err) {
 		t.Fatalf("got %v", err)
 	}
-	if s := e.vq.Stats(); s.Hosts != 0 {
-		t.Fatalf("poller still running: %+v", s)
+	// The poller stops after its current long poll, which is not cancelled.
+	eventually(t, "poller stopped", func() bool { return e.vq.Stats().Hosts == 0 })
+	polls := e.srv.CallCounts()["ReceiveMessage"]
+	if c := e.vq.Stats().Calls["ReceiveMessage"]; c != int64(polls) {
+		t.Fatalf("Stats.Calls ReceiveMessage %d, server saw %d", c, polls)
+	}
+	// A new queue on the host starts a poller again.
+	q2 := e.create(t, "q2")
+	e.send(t, q2, "again")
+	if m := e.receiveOne(t, q2); *m.Body != "again" {
+		t.Fatal(*m.Body)
 	}
 }
 
