@@ -153,13 +153,18 @@ func (s *Sender) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optF
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("batcher: SendMessage: not sent: %w", err)
 	}
+	url := aws(in.QueueUrl)
+	direct := len(optFns) > 0 || !batchable(in)
+	var r *sendReq
+	if !direct {
+		r = &sendReq{ctx: ctx, in: in, size: messageSize(in), done: make(chan sendResult, 1)}
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return nil, fmt.Errorf("batcher: SendMessage to %s: %w", aws(in.QueueUrl), ErrClosed)
+		return nil, fmt.Errorf("batcher: SendMessage to %s: %w", url, ErrClosed)
 	}
-	url := aws(in.QueueUrl)
-	if len(optFns) > 0 || !batchable(in) {
+	if direct {
 		s.active++
 		s.mu.Unlock()
 		defer s.release(1)
@@ -176,7 +181,6 @@ func (s *Sender) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optF
 		s.callDone(q, false)
 		return out, err
 	}
-	r := &sendReq{ctx: ctx, in: in, size: messageSize(in), done: make(chan sendResult, 1)}
 	q.pending = append(q.pending, r)
 	// A full batch cannot get better by waiting: send it now.
 	full := s.takeLocked(q, false)
@@ -227,10 +231,10 @@ func (s *Sender) sendOne(ctx context.Context, in *sqs.SendMessageInput, optFns .
 	return out, nil
 }
 
-// callDone records the end of a call to q. If messages are waiting, they go
-// out at once: the calling goroutine drives one batch itself if drive is set
-// (it is a batch goroutine), and new goroutines drive the others.
-func (s *Sender) callDone(q *sendQueue, drive bool) {
+// callDone records the end of a call to q and sends what may go now. If
+// drive is set (the caller is a batch goroutine), it returns one batch for
+// the caller to send next, and new goroutines send the others.
+func (s *Sender) callDone(q *sendQueue, drive bool) (mine []*sendReq) {
 	s.mu.Lock()
 	q.inflight--
 	// Partial batches wait while another call to the queue is in flight;
@@ -240,7 +244,6 @@ func (s *Sender) callDone(q *sendQueue, drive bool) {
 	if q.inflight == 0 {
 		delete(s.queues, q.url)
 	}
-	var mine []*sendReq
 	if drive && len(batches) > 0 {
 		mine, batches = batches[0], batches[1:]
 	} else {
@@ -252,19 +255,20 @@ func (s *Sender) callDone(q *sendQueue, drive bool) {
 	for _, b := range batches {
 		go s.drive(q, b)
 	}
-	if mine != nil {
-		s.drive(q, mine)
-	}
+	return mine
 }
 
-// drive sends batch b to q, then any batch that is waiting when it returns.
+// drive sends batch b to q, then the batches that may go when it returns,
+// until none is left for it.
 func (s *Sender) drive(q *sendQueue, b []*sendReq) {
-	s.sendBatch(q.url, b)
-	// Let the callers just answered run first: those that send again at
-	// once then join the next batch instead of following it alone. This
-	// is a yield, not a delay.
-	runtime.Gosched()
-	s.callDone(q, true)
+	for b != nil {
+		s.sendBatch(q.url, b)
+		// Let the callers just answered run first: those that send again at
+		// once then join the next batch instead of following it alone. This
+		// is a yield, not a delay.
+		runtime.Gosched()
+		b = s.callDone(q, true)
+	}
 }
 
 // takeLocked removes pending messages of q in batches: every full batch
