@@ -79,7 +79,7 @@ func (c *config) warmup() int {
 	if c.Warmup >= 0 {
 		return c.Warmup
 	}
-	return max(10, 2*c.Concurrency)
+	return max(50, 2*c.Concurrency)
 }
 
 func (c *config) logger() *slog.Logger {

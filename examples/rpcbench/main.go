@@ -34,7 +34,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.Concurrency, "c", 1, "concurrent callers")
 	fs.StringVar(&cfg.Endpoint, "endpoint", "", `SQS backend: "" embedded sqstest, "emulator" a private fauxqs on 127.0.0.1, a URL, or "aws"`)
 	fs.IntVar(&cfg.Payload, "payload", 100, "request and response body size in bytes")
-	fs.IntVar(&cfg.Warmup, "warmup", -1, "requests run before the measured window (-1: 2 per caller, at least 10)")
+	fs.IntVar(&cfg.Warmup, "warmup", -1, "requests run before the measured window (-1: 2 per caller, at least 50)")
 	fs.IntVar(&cfg.Servers, "servers", 0, "server loops (Serve calls for lib), the same for every mode; 0: 1 Serve for lib (it runs up to max(64,c) handlers), ceil(c/10) loops for naive and floor (each handles one batch at a time)")
 	fs.IntVar(&cfg.Pollers, "pollers", 0, "lib: long polls per response host queue (requester TempQueue.PollersPerHost); 0: the library's default")
 	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "per-request timeout")
