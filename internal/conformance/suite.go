@@ -1151,6 +1151,20 @@ func errorTests() []testCase {
 
 func moreTests() []testCase {
 	return []testCase{
+		{"Message/RetentionPeriod", func(e *env) {
+			if e.adv == nil {
+				e.t.Skip("needs a fake clock: the shortest MessageRetentionPeriod is 60 s")
+			}
+			url := e.create("", map[string]string{"MessageRetentionPeriod": "60"})
+			e.send(url, "old")
+			e.adv.Advance(30 * time.Second)
+			e.send(url, "new")
+			e.adv.Advance(30 * time.Second)
+			got := e.receiveOnce(sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
+			if len(got) != 1 || aws.ToString(got[0].Body) != "new" {
+				e.t.Errorf("after 60 s got %d messages, want only the newer one", len(got))
+			}
+		}},
 		{"Receive/VisibilityTimeoutBounds", func(e *env) {
 			url := e.create("", nil)
 			_, err := e.api.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), VisibilityTimeout: 43201})
