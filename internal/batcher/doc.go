@@ -41,7 +41,14 @@
 // retried one by one with SendMessage, so that one bad message cannot fail
 // the others and each caller gets the error a plain call would have given.
 //
-// Calls with optFns are not coalesced; they are sent directly.
+// Calls with optFns are not coalesced; they are sent directly, as are
+// inputs the SDK would refuse in a batch entry (no QueueUrl, no MessageBody,
+// an attribute without DataType), so that they fail only their own caller.
+//
+// FIFO queues: entries keep their MessageGroupId and MessageDeduplicationId,
+// and messages are batched in the order they arrived. Sends that are
+// concurrent have no order to keep; a caller that waits for each send
+// before the next keeps its order.
 //
 // Cancellation: if the caller's ctx ends while its message is still waiting,
 // the message is withdrawn and never sent, and the caller gets an error
