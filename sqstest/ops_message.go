@@ -301,15 +301,8 @@ func parseReceive(in *sqs.ReceiveMessageInput) (receiveRequest, error) {
 		case n == "All" || n == ".*":
 			r.attrAll = true
 		case strings.HasSuffix(n, ".*"):
-			p := strings.TrimSuffix(n, "*")
-			if err := sqsapi.ValidateMessageAttributeName(strings.TrimSuffix(p, ".")); err != nil {
-				return receiveRequest{}, err
-			}
-			r.attrPrefix = append(r.attrPrefix, p)
-		default:
-			if err := sqsapi.ValidateMessageAttributeName(n); err != nil {
-				return receiveRequest{}, err
-			}
+			r.attrPrefix = append(r.attrPrefix, strings.TrimSuffix(n, "*"))
+		default: // names that no attribute can have simply match nothing
 			r.attrNames[n] = true
 		}
 	}
