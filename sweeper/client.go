@@ -839,6 +839,9 @@ func (c *Client) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMess
 	}
 	h := deref(in.ReceiptHandle)
 	return do(ctx, c, q, func(route) string { return c.handleTarget(q, h, false) }, func(url string) (*sqs.ChangeMessageVisibilityOutput, error) {
+		if c.goneOriginal(q, url) {
+			return nil, errGoneWithQueue(h)
+		}
 		cin := *in
 		cin.QueueUrl = &url
 		return c.api.ChangeMessageVisibility(ctx, &cin, optFns...)
@@ -926,21 +929,25 @@ func (c *Client) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.Chang
 			}
 			groups[u] = append(groups[u], e)
 		}
-		if len(order) <= 1 {
-			url := q.url
-			if len(order) == 1 {
-				url = order[0]
-			}
-			cin := *in
-			cin.QueueUrl = &url
-			return c.api.ChangeMessageVisibilityBatch(ctx, &cin, optFns...)
-		}
 		merged := &sqs.ChangeMessageVisibilityBatchOutput{}
+		if len(order) == 0 {
+			order = []string{q.url}
+		}
 		for _, u := range order {
+			if c.goneOriginal(q, u) {
+				for _, e := range groups[u] {
+					merged.Failed = append(merged.Failed, types.BatchResultErrorEntry{Id: e.Id, SenderFault: true,
+						Code: ptr("ReceiptHandleIsInvalid"), Message: ptr(errGoneWithQueue(deref(e.ReceiptHandle)).ErrorMessage())})
+				}
+				continue
+			}
 			cin := *in
 			cin.QueueUrl, cin.Entries = &u, groups[u]
 			part, err := c.api.ChangeMessageVisibilityBatch(ctx, &cin, optFns...)
 			if err != nil {
+				if len(order) == 1 {
+					return part, err
+				}
 				return nil, err
 			}
 			merged.Successful = append(merged.Successful, part.Successful...)
@@ -1005,6 +1012,12 @@ func (c *Client) ListQueueTags(ctx context.Context, in *sqs.ListQueueTagsInput, 
 		cin.QueueUrl = &url
 		return c.api.ListQueueTags(ctx, &cin, optFns...)
 	})
+}
+
+// errGoneWithQueue is the error for a receipt handle whose message was in a
+// queue deleted underneath us: the message is gone.
+func errGoneWithQueue(handle string) *types.ReceiptHandleIsInvalid {
+	return &types.ReceiptHandleIsInvalid{Message: ptr(fmt.Sprintf("sweeper: the message of receipt handle %.40q was in a queue deleted underneath its user; it is gone", handle))}
 }
 
 func deref(s *string) string {

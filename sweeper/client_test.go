@@ -356,6 +356,13 @@ func TestFailoverRoutesReceiptHandles(t *testing.T) {
 	defer c.Close(context.Background())
 	ctx := context.Background()
 	url := mustCreate(t, c, pfx+"routes", retention(60), nil)
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("old")}); err != nil {
+		t.Fatal(err)
+	}
+	old, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url})
+	if err != nil || len(old.Messages) != 1 {
+		t.Fatalf("receive = %v, %v", old, err)
+	}
 	if _, err := e.srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
 		t.Fatal(err)
 	}
@@ -367,6 +374,18 @@ func TestFailoverRoutesReceiptHandles(t *testing.T) {
 	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10, VisibilityTimeout: 30})
 	if err != nil || len(out.Messages) != 3 {
 		t.Fatalf("receive = %v, %v", out, err)
+	}
+	// A message received before the deletion went with its queue: deleting
+	// it succeeds, changing its visibility says its handle is invalid.
+	oldHandle := old.Messages[0].ReceiptHandle
+	if _, err := c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: oldHandle}); !sqsapi.IsReceiptHandleInvalid(err) {
+		t.Errorf("change visibility of a message gone with its queue = %v, want ReceiptHandleIsInvalid", err)
+	}
+	if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: oldHandle}); err != nil {
+		t.Errorf("delete of a message gone with its queue = %v", err)
+	}
+	if s := c.Stats(); s.FailedOver != 1 || s.Recreated != 0 {
+		t.Errorf("stats = %+v, want exactly one failover", s)
 	}
 	// Visibility change and batch delete through the original URL reach the failover.
 	if _, err := c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: out.Messages[0].ReceiptHandle, VisibilityTimeout: 0}); err != nil {

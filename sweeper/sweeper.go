@@ -275,6 +275,7 @@ func (s *Sweeper) receiveLoop(ctx context.Context) {
 			}
 			continue
 		}
+		polled := s.opts.Clock.Now()
 		out, err := s.api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:            &url,
 			MaxNumberOfMessages: sqsapi.MaxMessagesPerReceive,
@@ -290,6 +291,13 @@ func (s *Sweeper) receiveLoop(ctx context.Context) {
 			continue
 		}
 		failures = 0
+		if len(out.Messages) == 0 && s.opts.Clock.Now().Sub(polled) < s.opts.WorkQueueWaitTime/2 {
+			// An endpoint that does not honour long polling must not make
+			// us spin.
+			if !s.sleep(ctx, s.opts.WorkQueueWaitTime/2) {
+				return
+			}
+		}
 		var done []types.DeleteMessageBatchRequestEntry
 		for i, m := range out.Messages {
 			if s.handle(ctx, url, m) {
