@@ -225,3 +225,69 @@ func BenchmarkSenderEmulator(b *testing.B) {
 		})
 	}
 }
+
+// FIFO: every caller gets its own SequenceNumber, and one caller's sends,
+// made one after the other, arrive in order.
+func TestIntegrationFIFO(t *testing.T) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	client := awsclient.ForTest(t, func(o *sqs.Options) { o.HTTPClient = &http.Client{Transport: tr} })
+	name := "batcher-it-" + uuid.NewString()[:8] + ".fifo"
+	q, err := client.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: &name,
+		Attributes: map[string]string{"FifoQueue": "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) })
+	s := NewSender(client)
+	defer s.Close(context.Background())
+	const callers, each = 8, 5
+	seqs := make(map[string]bool)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for c := range callers {
+		wg.Go(func() {
+			for i := range each {
+				out, err := s.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: q.QueueUrl,
+					MessageBody: ptr(fmt.Sprintf("%d-%d", c, i)), MessageGroupId: ptr(fmt.Sprint("g", c)),
+					MessageDeduplicationId: ptr(fmt.Sprintf("d%d-%d", c, i))})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if seqs[aws(out.SequenceNumber)] || aws(out.SequenceNumber) == "" {
+					t.Errorf("sequence number %q repeated or empty", aws(out.SequenceNumber))
+				}
+				seqs[aws(out.SequenceNumber)] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	t.Logf("sender: %+v", s.Stats())
+	next := make([]int, callers)
+	for got := 0; got < callers*each; {
+		out, err := client.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			t.Fatalf("received %d of %d", got, callers*each)
+		}
+		var entries []types.DeleteMessageBatchRequestEntry
+		for j, m := range out.Messages {
+			var c, i int
+			fmt.Sscanf(aws(m.Body), "%d-%d", &c, &i)
+			if i != next[c] {
+				t.Errorf("caller %d: got message %d, want %d", c, i, next[c])
+			}
+			next[c] = i + 1
+			entries = append(entries, types.DeleteMessageBatchRequestEntry{Id: ptr(fmt.Sprint(j)), ReceiptHandle: m.ReceiptHandle})
+		}
+		if _, err := client.DeleteMessageBatch(context.Background(), &sqs.DeleteMessageBatchInput{QueueUrl: q.QueueUrl, Entries: entries}); err != nil {
+			t.Fatal(err)
+		}
+		got += len(out.Messages)
+	}
+}
