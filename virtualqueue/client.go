@@ -158,6 +158,11 @@ func (c *Client) Close(ctx context.Context) error {
 		select {
 		case <-c.closeDone:
 			return c.closeErr
+		default:
+		}
+		select {
+		case <-c.closeDone:
+			return c.closeErr
 		case <-ctx.Done():
 			return fmt.Errorf("virtualqueue: close: %w", ctx.Err())
 		}

@@ -127,7 +127,7 @@ type Stats struct {
 	Calls map[string]int64
 
 	VirtualQueues int   // virtual queues that exist now
-	Hosts         int   // host queues with at least one virtual queue (pollers running)
+	Hosts         int   // host queues with pollers running
 	Buffered      int   // messages buffered now, over all virtual queues
 	Dispatched    int64 // messages from hosts buffered for a virtual queue
 	Delivered     int64 // messages handed to consumers by ReceiveMessage

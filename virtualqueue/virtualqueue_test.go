@@ -920,3 +920,39 @@ func TestNilInputs(t *testing.T) {
 		t.Error("DeleteQueue(nil) succeeded")
 	}
 }
+
+func TestPollersPerHost(t *testing.T) {
+	e := newEnv(t, envOpts{fake: true, opts: func(o *Options) { o.PollersPerHost = 3; o.HostWaitTime = 7 * time.Second }})
+	e.create(t, "a")
+	e.create(t, "b") // same host: no more pollers
+	e.clk.BlockUntil(3)
+	if got := e.srv.CallCounts()["ReceiveMessage"]; got != 3 {
+		t.Fatalf("%d long polls, want 3", got)
+	}
+}
+
+func TestConcurrentClose(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	q := e.create(t, "q")
+	e.send(t, q, "x")
+	eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := e.vq.Close(context.Background()); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if s := e.vq.Stats(); s.Released != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := e.vq.Close(ctx); err != nil {
+		t.Fatalf("Close after Close with a done ctx: %v", err)
+	}
+}
