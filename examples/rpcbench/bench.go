@@ -41,6 +41,8 @@ type config struct {
 	// settle is how long the window waits after the last request for
 	// deferred (batched) deletes; 0 means defaultSettle. Tests shorten it.
 	settle time.Duration
+
+	cpuProfile string // -cpuprofile: used by main only
 }
 
 // defaultSettle is longer than the flush bound of the batchers (100 ms),
