@@ -58,8 +58,10 @@ func (f HandlerFunc) ServeSQS(ctx context.Context, request types.Message) (*sqs.
 // is left for SQS to redeliver.
 //
 // When ctx ends, Serve stops receiving (the long poll in progress is
-// cancelled), waits for running handlers and their responses, sends the
-// pending deletes, and returns nil, or the deferred errors of those deletes.
+// cancelled; should SQS have taken messages for it, they reappear after the
+// visibility timeout), waits for running handlers and their responses, sends
+// the pending deletes, and returns nil, or the deferred errors of those
+// deletes.
 // It returns an error at once for an invalid requestQueueURL or a nil h.
 func (r *Responder) Serve(ctx context.Context, requestQueueURL string, h Handler) error {
 	if h == nil {
@@ -72,6 +74,12 @@ func (r *Responder) Serve(ctx context.Context, requestQueueURL string, h Handler
 	reqQ, err := sqsapi.ParseQueueURL(requestQueueURL)
 	if err != nil {
 		return fmt.Errorf("responder: Serve: %w", err)
+	}
+	if vt := r.opts.VisibilityTimeout; vt != 0 {
+		if err := sqsapi.ValidateVisibilityTimeout(int32(vt / time.Second)); err != nil || vt < time.Second {
+			return fmt.Errorf("responder: Serve: %w", &sqsapi.InvalidParameterError{Param: "VisibilityTimeout", Value: vt.String(),
+				Reason: "must be between 1s and 12h"})
+		}
 	}
 	log := r.opts.Logger.With("queue", requestQueueURL)
 	acker := batcher.NewAcker(r.calls, func(ao *batcher.AckerOptions) {

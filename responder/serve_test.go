@@ -390,6 +390,11 @@ func TestServeBadInput(t *testing.T) {
 			t.Errorf("Serve(%q, %v) = %v, want *sqsapi.InvalidParameterError", tc.url, tc.h, err)
 		}
 	}
+	long := responder.New(e.srv, func(o *responder.Options) { o.Logger = quiet; o.VisibilityTimeout = 13 * time.Hour })
+	var bad *sqsapi.InvalidParameterError
+	if err := long.Serve(context.Background(), e.requests, responder.HandlerFunc(echo)); !errors.As(err, &bad) || bad.Param != "VisibilityTimeout" {
+		t.Errorf("VisibilityTimeout 13h: %v", err)
+	}
 	if n := len(e.srv.CallCounts()); n != 0 {
 		t.Errorf("calls made: %v", e.srv.CallCounts())
 	}

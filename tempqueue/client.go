@@ -48,6 +48,7 @@ type Client struct {
 
 // hostQueue is a host queue, created once for an attribute set.
 type hostQueue struct {
+	key   string        // canonical attribute set
 	ready chan struct{} // closed when url or err is set
 	url   string
 	err   error
@@ -55,8 +56,7 @@ type hostQueue struct {
 
 // vqEntry is a virtual queue created through the client.
 type vqEntry struct {
-	host      *hostQueue
-	key       string // the host's attribute set
+	host      *hostQueue // its key is the queue's attribute set
 	retention int32
 	wait      int32
 }
@@ -226,7 +226,7 @@ func (c *Client) host(ctx context.Context, spec queueSpec) (*hostQueue, error) {
 	}
 	h := c.hosts[spec.hostKey]
 	if h == nil {
-		h = &hostQueue{ready: make(chan struct{})}
+		h = &hostQueue{key: spec.hostKey, ready: make(chan struct{})}
 		c.hosts[spec.hostKey] = h
 		c.nhosts++
 		n := c.nhosts

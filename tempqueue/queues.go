@@ -64,13 +64,13 @@ func (c *Client) CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, optF
 		}
 		return fail(nameExists(name))
 	}
-	c.names[name] = vqEntry{host: h, key: spec.hostKey, retention: spec.retention, wait: spec.wait}
+	c.names[name] = vqEntry{host: h, retention: spec.retention, wait: spec.wait}
 	c.mu.Unlock()
 	return &sqs.CreateQueueOutput{QueueUrl: out.QueueUrl}, nil
 }
 
 func (e vqEntry) same(s queueSpec) bool {
-	return e.key == s.hostKey && e.retention == s.retention && e.wait == s.wait
+	return e.host.key == s.hostKey && e.retention == s.retention && e.wait == s.wait
 }
 
 func nameExists(name string) error {
