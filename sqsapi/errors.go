@@ -3,6 +3,7 @@ package sqsapi
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/smithy-go"
 )
@@ -104,12 +105,21 @@ func ErrorCode(err error) string {
 	return ""
 }
 
+// queryCodePrefix prefixes many query-protocol codes. Some SQS-compatible
+// servers (fauxqs among them) put it in front of every code, so a prefixed
+// code that is not in the table is looked up without it.
+const queryCodePrefix = "AWS.SimpleQueueService."
+
 // Classify returns the category of err's SQS error code.
 func Classify(err error) Category {
 	if err == nil {
 		return CategoryUnknown
 	}
-	return codeCategories[ErrorCode(err)]
+	code := ErrorCode(err)
+	if c, ok := codeCategories[code]; ok {
+		return c
+	}
+	return codeCategories[strings.TrimPrefix(code, queryCodePrefix)]
 }
 
 // IsQueueDoesNotExist reports whether err says the queue does not exist.

@@ -34,6 +34,9 @@ func TestClassify(t *testing.T) {
 		{"invalid parameter", &smithy.GenericAPIError{Code: "InvalidParameterValue"}, sqsapi.CategoryInvalidParameter},
 		{"batch ids query", &smithy.GenericAPIError{Code: "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"}, sqsapi.CategoryInvalidParameter},
 		{"our validation error", &sqsapi.InvalidParameterError{Param: "WaitTimeSeconds", Value: "21"}, sqsapi.CategoryInvalidParameter},
+		{"emulator-prefixed name exists", &smithy.GenericAPIError{Code: "AWS.SimpleQueueService.QueueNameExists"}, sqsapi.CategoryQueueNameExists},
+		{"emulator-prefixed invalid value", &smithy.GenericAPIError{Code: "AWS.SimpleQueueService.InvalidParameterValue"}, sqsapi.CategoryInvalidParameter},
+		{"unknown prefixed", &smithy.GenericAPIError{Code: "AWS.SimpleQueueService.Whatever"}, sqsapi.CategoryUnknown},
 		{"wrapped", fmt.Errorf("layer: %w", &types.QueueDoesNotExist{}), sqsapi.CategoryQueueDoesNotExist},
 	}
 	for _, tt := range tests {

@@ -48,7 +48,7 @@ const (
 	MaxMessagesPerReceive    = 10
 	MaxMessageAttributes     = 10
 	MaxBatchEntries          = 10
-	MaxMessageSizeBytes      = 262144
+	MaxMessageSizeBytes      = 1048576 // 1 MiB since August 2025 (was 256 KiB)
 	MinIdleRetentionSeconds  = 1
 	MaxVisibilityTimeoutSecs = 43200
 	FIFOSuffix               = ".fifo"

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/sqstemp/sqstemp/internal/clock"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
@@ -92,7 +91,7 @@ func ExampleServer_CallCounts() {
 
 func ExampleOptions_clock() {
 	ctx := context.Background()
-	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	clk := sqstest.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	srv := sqstest.New(func(o *sqstest.Options) { o.Clock = clk })
 	defer srv.Close()
 	q, _ := srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q")})

@@ -18,7 +18,7 @@ type Options struct {
 	// Clock drives visibility timeouts, delays, retention, deduplication
 	// windows, long polls and the 60-second QueueDeletedRecently window.
 	// Default: the wall clock.
-	Clock clock.Clock
+	Clock Clock
 	// Region appears in queue URLs and ARNs. Default "us-east-1".
 	Region string
 	// AccountID appears in queue URLs and ARNs. Default "000000000000".
