@@ -226,6 +226,11 @@ func (c *Client) host(ctx context.Context, spec queueSpec) (*hostQueue, error) {
 	}
 	h := c.hosts[spec.hostKey]
 	if h == nil {
+		if c.nhosts >= MaxHostQueues {
+			c.mu.Unlock()
+			return nil, fmt.Errorf("tempqueue: %d host queues created already, one per distinct attribute set: %w", c.nhosts,
+				&sqsapi.InvalidParameterError{Param: "Attributes", Value: spec.hostKey, Reason: "too many distinct attribute sets"})
+		}
 		h = &hostQueue{key: spec.hostKey, ready: make(chan struct{})}
 		c.hosts[spec.hostKey] = h
 		c.nhosts++

@@ -68,9 +68,15 @@ type Options struct {
 }
 
 // MaxQueuePrefixLength is the longest QueuePrefix: host queue names are the
-// prefix, a 36-character UUID, "-<n>" and, for FIFO hosts, ".fifo", within
-// SQS's 80 characters.
-const MaxQueuePrefixLength = sqsapi.MaxQueueNameLength - 36 - 7 - len(sqsapi.FIFOSuffix)
+// prefix, a 36-character UUID, "-<n>" (n up to MaxHostQueues) and, for FIFO
+// hosts, ".fifo", and must leave room for the "-Failover" suffix the sweeper
+// adds if SQS refuses to recreate a host deleted underneath it, within SQS's
+// 80 characters.
+const MaxQueuePrefixLength = sqsapi.MaxQueueNameLength - 36 - len("-999") - len("-Failover") - len(sqsapi.FIFOSuffix)
+
+// MaxHostQueues is the most host queues (distinct attribute sets) a Client
+// creates.
+const MaxHostQueues = 999
 
 func resolveOptions(optFns []func(*Options)) (Options, error) {
 	var o Options
