@@ -198,7 +198,9 @@ func (c *Client) CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, optF
 		return c.api.CreateQueue(ctx, in, optFns...)
 	}
 	raw, ok := in.Attributes[sqsapi.IdleQueueRetentionPeriodAttribute]
-	if !ok {
+	if _, virtual := in.Attributes[sqsapi.HostQueueURLAttribute]; !ok || virtual {
+		// A virtual queue is no SQS queue: the layer that hosts it
+		// expires it locally.
 		return c.api.CreateQueue(ctx, in, optFns...)
 	}
 	secs, err := strconv.Atoi(strings.TrimSpace(raw))

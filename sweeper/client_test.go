@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,6 +89,14 @@ func TestCreateQueueTagsAndStripsRetention(t *testing.T) {
 	}
 	if got.Attributes[sqsapi.IdleQueueRetentionPeriodAttribute] != "120" {
 		t.Errorf("retention through wrapper = %v", got.Attributes)
+	}
+
+	// A virtual queue request passes through untouched (the layer below
+	// handles it; sqstest refuses the unknown attributes, proving it got them).
+	_, err = c.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(pfx + "virtual"),
+		Attributes: map[string]string{sqsapi.HostQueueURLAttribute: url, sqsapi.IdleQueueRetentionPeriodAttribute: "60"}})
+	if err == nil || exists(t, e.srv, pfx+"virtual") {
+		t.Errorf("virtual queue request was not passed through as is: %v", err)
 	}
 
 	// Other queues pass through untouched, with or without the prefix.
@@ -446,4 +456,92 @@ func TestFailoverName(t *testing.T) {
 	if _, err := failoverName(long); err == nil {
 		t.Error("no error for a failover name over 80 characters")
 	}
+}
+
+// TestConcurrentUseDuringFailover runs producers and consumers through the
+// Client while its queue is deleted, failed over and restored (-race food).
+func TestConcurrentUseDuringFailover(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...)
+	defer c.Close(context.Background())
+	ctx := context.Background()
+	url := mustCreate(t, c, pfx+"busy", retention(60), nil)
+
+	const producers, perProducer = 4, 150
+	var mu sync.Mutex
+	got := map[string]bool{}
+	sent := map[string]bool{}
+	cctx, stop := context.WithCancel(ctx)
+	var consumers sync.WaitGroup
+	for w := 0; w < 3; w++ {
+		consumers.Add(1)
+		go func() {
+			defer consumers.Done()
+			for cctx.Err() == nil {
+				out, err := c.ReceiveMessage(cctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})
+				if err != nil {
+					continue
+				}
+				var entries []types.DeleteMessageBatchRequestEntry
+				for i, m := range out.Messages {
+					mu.Lock()
+					got[*m.Body] = true
+					mu.Unlock()
+					entries = append(entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
+				}
+				if len(entries) > 0 {
+					if _, err := c.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &url, Entries: entries}); err != nil {
+						t.Errorf("delete batch: %v", err)
+					}
+				}
+			}
+		}()
+	}
+	var producing sync.WaitGroup
+	for p := 0; p < producers; p++ {
+		producing.Add(1)
+		go func() {
+			defer producing.Done()
+			for i := 0; i < perProducer; i++ {
+				body := fmt.Sprintf("%d-%d", p, i)
+				if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: &body}); err != nil {
+					t.Errorf("send %s: %v", body, err)
+					continue
+				}
+				mu.Lock()
+				sent[body] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	// Delete underneath once some messages flowed, then let SQS accept the
+	// name again so that the heartbeat restores the original.
+	eventually(t, "traffic", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) > 50 })
+	if _, err := e.srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
+		t.Fatal(err)
+	}
+	deletedAt := func() map[string]bool { mu.Lock(); defer mu.Unlock(); return maps.Clone(sent) }()
+	eventually(t, "failover", func() bool { return c.Stats().FailedOver == 1 })
+	e.clk.Advance(61 * time.Second)
+	eventually(t, "restored", func() bool { return c.Stats().Recreated == 1 })
+	producing.Wait()
+	eventually(t, "everything sent after the deletion received", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for b := range sent {
+			if !deletedAt[b] && !got[b] {
+				return false
+			}
+		}
+		return true
+	})
+	stop()
+	consumers.Wait()
+	lostAfter := 0
+	for b := range sent {
+		if !deletedAt[b] && !got[b] {
+			lostAfter++
+		}
+	}
+	t.Logf("sent %d, %d before the deletion; lost after it: %d; stats %+v", len(sent), len(deletedAt), lostAfter, c.Stats())
 }
