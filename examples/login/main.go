@@ -9,7 +9,8 @@
 //	go run ./examples/login -endpoint aws                    # real AWS (default config chain)
 //
 // It creates a request queue (deleted at the end) and, through the
-// requester, one temporary host queue for all responses (deleted by Close).
+// requester, one temporary host queue for all responses (deleted by Close);
+// it leaves nothing behind.
 package main
 
 import (
@@ -136,7 +137,12 @@ func run(ctx context.Context, out io.Writer, endpoint string, logger *slog.Logge
 	}()
 
 	// The client side.
-	req, err := requester.New(ctx, api, func(o *requester.Options) { o.Logger = logger })
+	req, err := requester.New(ctx, api, func(o *requester.Options) {
+		o.Logger = logger
+		// The demo deletes everything it creates. A long-running service keeps
+		// the sweeper on: it deletes the host queues of processes that died.
+		o.TempQueue.DisableSweeper = true
+	})
 	if err != nil {
 		return err
 	}
