@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sqstemp/sqstemp/internal/batcher"
+	"github.com/sqstemp/sqstemp/internal/callcount"
 	"github.com/sqstemp/sqstemp/internal/clock"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
@@ -27,7 +29,7 @@ import (
 // to the host queue; every other call goes to the wrapped API unchanged. A
 // Client is safe for concurrent use. Call Close when done.
 type Client struct {
-	api    *countingAPI
+	api    *callcount.API
 	opts   Options
 	log    *slog.Logger
 	clock  clock.Clock
@@ -92,14 +94,17 @@ func New(api sqsapi.API, optFns ...func(*Options)) *Client {
 	}
 	o.resolve()
 	ctx, cancel := context.WithCancel(context.Background())
-	counted := &countingAPI{api: api}
+	counted := callcount.New(api)
 	c := &Client{
 		api:       counted,
 		opts:      o,
 		log:       o.Logger,
 		clock:     o.Clock,
-		sender:    counted,
-		acker:     newSyncAcker(counted),
+		sender:    batcher.NewSender(counted, func(so *batcher.SenderOptions) { so.Logger = o.Logger }),
+		acker: batcher.NewAcker(counted, func(ao *batcher.AckerOptions) {
+			ao.Logger = o.Logger
+			ao.Clock = o.Clock
+		}),
 		ctx:       ctx,
 		cancel:    cancel,
 		closing:   make(chan struct{}),
@@ -131,7 +136,7 @@ func (c *Client) Stats() Stats {
 	c.mu.Lock()
 	s := Stats{VirtualQueues: len(c.queues), Hosts: len(c.hosts), Buffered: c.buffered}
 	c.mu.Unlock()
-	s.Calls = c.api.snapshot()
+	s.Calls = c.api.Calls()
 	s.Dispatched = c.dispatched.Load()
 	s.Delivered = c.delivered.Load()
 	s.Redeliveries = c.redeliveries.Load()
@@ -196,6 +201,9 @@ func (c *Client) Close(ctx context.Context) error {
 	c.buffered = 0
 	c.mu.Unlock()
 	c.released.Add(int64(n))
+	if err := c.sender.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("virtualqueue: close: sends in flight: %w", err))
+	}
 	if err := c.acker.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("virtualqueue: close: releasing buffered messages: %w", err))
 	}
@@ -622,13 +630,11 @@ func (c *Client) poll(ctx context.Context, hostURL string, h *host) {
 // consumer. Messages it cannot buffer stay in flight on the host.
 func (c *Client) dispatch(ctx context.Context, hostURL string, msgs []types.Message) {
 	var orphans []types.Message
-	acks := 0
 	c.mu.Lock()
 	for _, m := range msgs {
 		if c.closed {
 			c.acker.ChangeVisibility(hostURL, aws.ToString(m.ReceiptHandle), 0)
 			c.released.Add(1)
-			acks++
 			continue
 		}
 		var q *vqueue
@@ -672,18 +678,8 @@ func (c *Client) dispatch(ctx context.Context, hostURL string, msgs []types.Mess
 		switch c.opts.OrphanHandler(ctx, hostURL, m) {
 		case OrphanDelete:
 			c.acker.Delete(hostURL, aws.ToString(m.ReceiptHandle))
-			acks++
 		case OrphanRelease:
 			c.acker.ChangeVisibility(hostURL, aws.ToString(m.ReceiptHandle), 0)
-			acks++
 		}
-	}
-	if acks > 0 && !c.closedFlag.Load() {
-		// After Close began, Close flushes the acker itself.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		if err := c.acker.Flush(fctx); err != nil {
-			c.log.Warn("virtualqueue: acknowledging orphans", "host", hostURL, "err", err)
-		}
-		cancel()
 	}
 }
