@@ -96,11 +96,11 @@ func New(api sqsapi.API, optFns ...func(*Options)) *Client {
 	ctx, cancel := context.WithCancel(context.Background())
 	counted := callcount.New(api)
 	c := &Client{
-		api:       counted,
-		opts:      o,
-		log:       o.Logger,
-		clock:     o.Clock,
-		sender:    batcher.NewSender(counted, func(so *batcher.SenderOptions) { so.Logger = o.Logger }),
+		api:    counted,
+		opts:   o,
+		log:    o.Logger,
+		clock:  o.Clock,
+		sender: batcher.NewSender(counted, func(so *batcher.SenderOptions) { so.Logger = o.Logger }),
 		acker: batcher.NewAcker(counted, func(ao *batcher.AckerOptions) {
 			ao.Logger = o.Logger
 			ao.Clock = o.Clock
