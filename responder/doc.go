@@ -54,6 +54,10 @@
 // redeliver it at once or drop it instead); a response that could not be
 // sent for a transient reason does the same.
 //
+// Handlers run concurrently, so requests from a FIFO queue may be handled out
+// of order; set Options.MaxConcurrency to 1 to keep the order of a FIFO
+// request queue. Responses to FIFO response queues need a MessageGroupId.
+//
 // A response queue that no longer exists (its requester finished or died)
 // gives a *StaleReplyError, matched by errors.Is(err, ErrStaleReply), which
 // callers may ignore: it is logged once per queue and counted in
