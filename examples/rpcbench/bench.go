@@ -35,6 +35,7 @@ type config struct {
 	Warmup      int // -1: default
 	Servers     int // 0: 1 Serve for lib, ceil(Concurrency/10) loops for naive and floor
 	Pollers     int // lib: PollersPerHost; 0: library default
+	Rounds      int // 0: 3 when several modes run, else 1
 	Timeout     time.Duration
 	Logger      *slog.Logger // nil: discard
 
@@ -68,6 +69,9 @@ func (c *config) validate() error {
 	if c.Servers < 0 {
 		return fmt.Errorf("-servers %d: want 0 (default) or more", c.Servers)
 	}
+	if c.Rounds < 0 {
+		return fmt.Errorf("-rounds %d: want 0 (default) or more", c.Rounds)
+	}
 	if c.Pollers < 0 {
 		return fmt.Errorf("-pollers %d: want 0 (default) or more", c.Pollers)
 	}
@@ -82,6 +86,18 @@ func (c *config) warmup() int {
 		return c.Warmup
 	}
 	return max(50, 2*c.Concurrency)
+}
+
+// roundsFor returns the number of measuring rounds for a run of modes modes.
+func (c *config) roundsFor(modes int) int {
+	r := c.Rounds
+	if r == 0 {
+		r = 1
+		if modes > 1 {
+			r = 3
+		}
+	}
+	return max(1, min(r, c.Requests))
 }
 
 func (c *config) logger() *slog.Logger {
@@ -163,11 +179,11 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	if cfg.Mode == "all" {
 		todo = modes
 	}
-	for _, mode := range todo {
-		res, err := runMode(ctx, cfg, be, mode)
-		if err != nil {
-			return fmt.Errorf("mode %s: %w", mode, err)
-		}
+	results, err := runModes(ctx, cfg, be, todo)
+	if err != nil {
+		return err
+	}
+	for _, res := range results {
 		if err := enc.Encode(res); err != nil {
 			return err
 		}
@@ -212,6 +228,7 @@ type Result struct {
 	Errors          int              `json:"errors"`
 	ErrorSamples    []string         `json:"error_samples,omitempty"`
 	Warmup          int              `json:"warmup"`
+	Rounds          int              `json:"rounds"`
 	ServerLoops     int              `json:"server_loops"`
 	Excluded        string           `json:"excluded"`
 }
@@ -252,9 +269,96 @@ var excluded = map[string]string{
 	"floor": "creating/deleting the request queue and the callers' long-lived reply queues, stopping the servers",
 }
 
-// runMode sets up mode on be, warms it up, measures cfg.Requests requests
-// and tears it down.
-func runMode(ctx context.Context, cfg config, be *backend, mode string) (_ *Result, err error) {
+// modeRun is one mode set up on the backend, and what its measured windows
+// added up to.
+type modeRun struct {
+	mode     string
+	e        *env
+	r        rpc
+	queueURL *string // the request queue
+	ld       loadResult
+	caller   counts
+	server   counts
+}
+
+// runModes sets up every mode of todo on be, warms each up, then measures
+// them in turn, cfg.rounds times round-robin with an equal share of the
+// requests each time (so that a change in the load of the machine or of the
+// backend during the run does not favour one mode), and tears them down.
+// Setting up and warming up every mode first means that no mode meets a cold
+// backend.
+func runModes(ctx context.Context, cfg config, be *backend, todo []string) (_ []*Result, err error) {
+	var runs []*modeRun
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		for _, mr := range slices.Backward(runs) {
+			if mr.r != nil {
+				if cerr := mr.r.close(cctx); cerr != nil && err == nil {
+					err = fmt.Errorf("mode %s: shut down: %w", mr.mode, cerr)
+				}
+			}
+			if _, derr := be.api.DeleteQueue(cctx, &sqs.DeleteQueueInput{QueueUrl: mr.queueURL}); derr != nil && err == nil {
+				err = fmt.Errorf("mode %s: delete the request queue: %w", mr.mode, derr)
+			}
+		}
+	}()
+	for _, mode := range todo {
+		mr, err := setupMode(ctx, cfg, be, mode)
+		if mr != nil {
+			runs = append(runs, mr)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mode %s: %w", mode, err)
+		}
+	}
+	body := strings.Repeat("x", cfg.Payload)
+	if n := cfg.warmup(); n > 0 {
+		for _, mr := range runs {
+			if ld := load(ctx, cfg, mr.r, "w", n, body); ld.errors > 0 {
+				return nil, fmt.Errorf("mode %s: warm-up: %d of %d requests failed, first: %s", mr.mode, ld.errors, n, ld.samples[0])
+			}
+		}
+	}
+	settle := cfg.settle
+	if settle == 0 {
+		settle = defaultSettle
+	}
+	rounds := cfg.roundsFor(len(runs))
+	for round := range rounds {
+		n := cfg.Requests / rounds
+		if round < cfg.Requests%rounds {
+			n++
+		}
+		for _, mr := range runs {
+			if err := sleep(ctx, settle); err != nil {
+				return nil, err
+			}
+			c0, s0 := mr.e.caller.snapshot(), mr.e.server.snapshot()
+			ld := load(ctx, cfg, mr.r, "m"+strconv.Itoa(round)+"-", n, body)
+			if err := sleep(ctx, settle); err != nil {
+				return nil, err
+			}
+			c1, s1 := mr.e.caller.snapshot(), mr.e.server.snapshot()
+			mr.ld.add(ld)
+			mr.caller = mr.caller.add(c1.sub(c0))
+			mr.server = mr.server.add(s1.sub(s0))
+		}
+	}
+	var results []*Result
+	for _, mr := range runs {
+		res := report(cfg, be.name, mr.mode, mr.ld, mr.caller, mr.server)
+		res.ServerLoops = mr.e.servers
+		res.Rounds = rounds
+		res.Excluded = excluded[mr.mode]
+		results = append(results, res)
+	}
+	return results, nil
+}
+
+// setupMode creates mode's request queue and sets the mode up. On error the
+// returned modeRun, if not nil, holds what must be torn down.
+func setupMode(ctx context.Context, cfg config, be *backend, mode string) (*modeRun, error) {
 	runID := uuid.NewString()[:8]
 	e := &env{
 		cfg:    cfg,
@@ -279,59 +383,18 @@ func runMode(ctx context.Context, cfg config, be *backend, mode string) (_ *Resu
 		return nil, fmt.Errorf("create the request queue: %w", err)
 	}
 	e.requestURL = aws.ToString(q.QueueUrl)
-	defer func() {
-		_, derr := be.api.DeleteQueue(context.WithoutCancel(ctx), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl})
-		if derr != nil && err == nil {
-			err = fmt.Errorf("delete the request queue: %w", derr)
-		}
-	}()
-
-	var r rpc
+	mr := &modeRun{mode: mode, e: e, queueURL: q.QueueUrl, caller: counts{}, server: counts{}}
 	switch mode {
 	case "lib":
-		r, err = setupLib(ctx, e)
+		mr.r, err = setupLib(ctx, e)
 	case "naive":
-		r, err = setupNaive(ctx, e)
+		mr.r, err = setupNaive(ctx, e)
 	case "floor":
-		r, err = setupFloor(ctx, e)
+		mr.r, err = setupFloor(ctx, e)
+	default:
+		err = fmt.Errorf("unknown mode %q", mode)
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if cerr := r.close(cctx); cerr != nil && err == nil {
-			err = fmt.Errorf("shut down: %w", cerr)
-		}
-	}()
-
-	settle := cfg.settle
-	if settle == 0 {
-		settle = defaultSettle
-	}
-	body := strings.Repeat("x", cfg.Payload)
-	if n := cfg.warmup(); n > 0 {
-		if ld := load(ctx, cfg, r, "w", n, body); ld.errors > 0 {
-			return nil, fmt.Errorf("warm-up: %d of %d requests failed, first: %s", ld.errors, n, ld.samples[0])
-		}
-	}
-	if err := sleep(ctx, settle); err != nil {
-		return nil, err
-	}
-	c0, s0 := e.caller.snapshot(), e.server.snapshot()
-	ld := load(ctx, cfg, r, "m", cfg.Requests, body)
-	if err := sleep(ctx, settle); err != nil {
-		return nil, err
-	}
-	c1, s1 := e.caller.snapshot(), e.server.snapshot()
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	res := report(cfg, be.name, mode, ld, c1.sub(c0), s1.sub(s0))
-	res.ServerLoops = e.servers
-	res.Excluded = excluded[mode]
-	return res, nil
+	return mr, err
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -342,6 +405,18 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// add adds o's measures to l's.
+func (l *loadResult) add(o loadResult) {
+	l.elapsed += o.elapsed
+	l.latencies = append(l.latencies, o.latencies...)
+	l.errors += o.errors
+	for _, s := range o.samples {
+		if len(l.samples) < 3 {
+			l.samples = append(l.samples, s)
+		}
 	}
 }
 

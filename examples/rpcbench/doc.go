@@ -24,7 +24,12 @@
 //     window), a correlation id in a message attribute, long-poll receive and
 //     DeleteMessage; 6 calls per request. Its latency is the floor for
 //     request/response over SQS.
-//   - all: lib, naive and floor in turn, one JSON line each.
+//   - all: lib, naive and floor on the same backend, one JSON line each.
+//     All three are set up and warmed up first (so no mode meets a cold
+//     backend), then measured round-robin -rounds times (default 3) with
+//     n/rounds requests each time, so that a change in the load of the
+//     machine during the run does not favour one mode; each line adds up
+//     that mode's rounds.
 //   - vqmem: creates -n idle virtual queues through tempqueue (the drop-in
 //     client) in this process and reports the heap they retain per queue and
 //     the creation rate.
@@ -41,7 +46,7 @@
 // same way for every mode and every backend, so the counts are comparable
 // between the embedded server, an emulator and AWS. Every call started in the
 // measured window is counted: requests, replies, receives (empty long polls
-// included), deletes, heartbeats, sweeps. The window starts after setup and
+// included), deletes, heartbeats, sweeps. A window starts after setup and
 // warm-up have settled and ends when the last request has returned and the
 // deletes that its batching defers have had time to be sent (a fixed settle
 // time, longer than the batchers' flush bound). Excluded, and said so in the

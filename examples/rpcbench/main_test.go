@@ -78,8 +78,8 @@ func TestRunAll(t *testing.T) {
 			if d := r.CallsPerRequest.Caller + r.CallsPerRequest.Server - r.CallsPerRequest.Total; d > 0.01 || d < -0.01 {
 				t.Errorf("c=%d %s: caller %v + server %v != total %v", c, r.Mode, r.CallsPerRequest.Caller, r.CallsPerRequest.Server, r.CallsPerRequest.Total)
 			}
-			if r.Excluded == "" || r.ServerLoops < 1 || r.Warmup != 3 {
-				t.Errorf("c=%d %s: excluded %q, server_loops %d, warmup %d", c, r.Mode, r.Excluded, r.ServerLoops, r.Warmup)
+			if r.Excluded == "" || r.ServerLoops < 1 || r.Warmup != 3 || r.Rounds != 3 {
+				t.Errorf("c=%d %s: excluded %q, server_loops %d, warmup %d, rounds %d", c, r.Mode, r.Excluded, r.ServerLoops, r.Warmup, r.Rounds)
 			}
 		}
 		lib, naive, floor := rs[0].CallsPerRequest, rs[1].CallsPerRequest, rs[2].CallsPerRequest
