@@ -32,10 +32,11 @@ type config struct {
 	Concurrency int
 	Endpoint    string
 	Payload     int
-	Warmup      int // -1: default
-	Servers     int // 0: 1 Serve for lib, ceil(Concurrency/10) loops for naive and floor
-	Pollers     int // lib: PollersPerHost; 0: library default
-	Rounds      int // 0: 3 when several modes run, else 1
+	Warmup      int           // -1: default
+	Servers     int           // 0: 1 Serve for lib, ceil(Concurrency/10) loops for naive and floor
+	Pollers     int           // lib: PollersPerHost; 0: library default
+	Rounds      int           // 0: 3 when several modes run, else 1
+	Latency     time.Duration // sqstest only: added to every call
 	Timeout     time.Duration
 	Logger      *slog.Logger // nil: discard
 
@@ -68,6 +69,9 @@ func (c *config) validate() error {
 	}
 	if c.Servers < 0 {
 		return fmt.Errorf("-servers %d: want 0 (default) or more", c.Servers)
+	}
+	if c.Latency < 0 || (c.Latency > 0 && c.Endpoint != "") {
+		return fmt.Errorf("-latency %v: want a positive duration, and only with the embedded sqstest (no -endpoint)", c.Latency)
 	}
 	if c.Rounds < 0 {
 		return fmt.Errorf("-rounds %d: want 0 (default) or more", c.Rounds)
@@ -115,11 +119,20 @@ type backend struct {
 }
 
 // openBackend connects to the backend named by endpoint.
-func openBackend(ctx context.Context, endpoint string) (*backend, error) {
+// On sqstest, every call waits latency first (a model of a network round
+// trip).
+func openBackend(ctx context.Context, endpoint string, latency time.Duration) (*backend, error) {
 	switch endpoint {
 	case "":
 		srv := sqstest.New()
-		return &backend{name: "sqstest", api: srv, close: srv.Close}, nil
+		name := "sqstest"
+		if latency > 0 {
+			for _, op := range sqstest.Operations {
+				srv.InjectFault(op, sqstest.Fault{Delay: latency})
+			}
+			name += "+" + latency.String()
+		}
+		return &backend{name: name, api: srv, close: srv.Close}, nil
 	case "emulator":
 		em, err := emulator.Start(ctx)
 		if err != nil {
@@ -162,7 +175,7 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	be, err := openBackend(ctx, cfg.Endpoint)
+	be, err := openBackend(ctx, cfg.Endpoint, cfg.Latency)
 	if err != nil {
 		return err
 	}
@@ -227,6 +240,7 @@ type Result struct {
 	Batching        Batching         `json:"batching"`
 	Errors          int              `json:"errors"`
 	ErrorSamples    []string         `json:"error_samples,omitempty"`
+	LibStats        *LibStats        `json:"lib_stats,omitempty"`
 	Warmup          int              `json:"warmup"`
 	Rounds          int              `json:"rounds"`
 	ServerLoops     int              `json:"server_loops"`
@@ -249,6 +263,11 @@ type CallsPerRequest struct {
 	Caller      float64            `json:"caller"`
 	Server      float64            `json:"server"`
 	ByOperation map[string]float64 `json:"by_operation"`
+	// BySide splits ByOperation into the callers' calls and the servers'.
+	BySide struct {
+		Caller map[string]float64 `json:"caller"`
+		Server map[string]float64 `json:"server"`
+	} `json:"by_side"`
 }
 
 // Batching says how full the calls that carry several messages were, in
@@ -351,6 +370,9 @@ func runModes(ctx context.Context, cfg config, be *backend, todo []string) (_ []
 		res.ServerLoops = mr.e.servers
 		res.Rounds = rounds
 		res.Excluded = excluded[mr.mode]
+		if st, ok := mr.r.(interface{ stats() *LibStats }); ok {
+			res.LibStats = st.stats()
+		}
 		results = append(results, res)
 	}
 	return results, nil
@@ -522,14 +544,20 @@ func report(cfg config, backendName, mode string, ld loadResult, caller, server 
 	all := caller.add(server)
 	res.Calls = all.calls
 	res.CallsPerRequest = CallsPerRequest{
-		Total:       round(float64(all.total())/n, 3),
-		Caller:      round(float64(caller.total())/n, 3),
-		Server:      round(float64(server.total())/n, 3),
-		ByOperation: make(map[string]float64, len(all.calls)),
+		Total:  round(float64(all.total())/n, 3),
+		Caller: round(float64(caller.total())/n, 3),
+		Server: round(float64(server.total())/n, 3),
 	}
-	for op, v := range all.calls {
-		res.CallsPerRequest.ByOperation[op] = round(float64(v)/n, 3)
+	perRequest := func(calls map[string]int64) map[string]float64 {
+		m := make(map[string]float64, len(calls))
+		for op, v := range calls {
+			m[op] = round(float64(v)/n, 3)
+		}
+		return m
 	}
+	res.CallsPerRequest.ByOperation = perRequest(all.calls)
+	res.CallsPerRequest.BySide.Caller = perRequest(caller.calls)
+	res.CallsPerRequest.BySide.Server = perRequest(server.calls)
 	res.Batching = Batching{
 		CallerMessagesPerReceive: ratio(caller.received, caller.calls["ReceiveMessage"]),
 		CallerEmptyReceives:      caller.emptyReceives,

@@ -53,6 +53,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.Servers, "servers", 0, "server loops (Serve calls for lib), the same for every mode; 0: 1 Serve for lib (it runs up to max(64,c) handlers), ceil(c/10) loops for naive and floor (each handles one batch at a time)")
 	fs.IntVar(&cfg.Pollers, "pollers", 0, "lib: long polls per response host queue (requester TempQueue.PollersPerHost); 0: the library's default")
 	fs.IntVar(&cfg.Rounds, "rounds", 0, "measure the modes round-robin this many times, n/rounds requests each time, and add up; 0: 3 for -mode all, else 1")
+	fs.DurationVar(&cfg.Latency, "latency", 0, "embedded sqstest only: delay every call by this much (a model of the network round trip)")
 	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "per-request timeout")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	verbose := fs.Bool("v", false, "log warnings of the clients to stderr")

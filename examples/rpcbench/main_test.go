@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"go.uber.org/goleak"
 
 	"github.com/sqstemp/sqstemp/internal/awsclient"
@@ -210,5 +212,61 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile(ds[:1], 99); got != time.Millisecond {
 		t.Errorf("p99 of one = %v", got)
+	}
+}
+
+// TestLibStatsMatchMeter checks that the calls the library reports in its
+// own Stats are exactly the calls counted around it.
+func TestLibStatsMatchMeter(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig("lib", 30, 4)
+	be, err := openBackend(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.close()
+	mr, err := setupMode(ctx, cfg, be, "lib")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ld := load(ctx, cfg, mr.r, "t", cfg.Requests, "payload"); ld.errors != 0 {
+		t.Fatalf("%d errors: %q", ld.errors, ld.samples)
+	}
+	l := mr.r.(*libRPC)
+	if err := l.close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := l.stats()
+	if !maps.Equal(st.RequesterCalls, mr.e.caller.Calls()) {
+		t.Errorf("requester.Stats().Calls = %v, counted around it %v", st.RequesterCalls, mr.e.caller.Calls())
+	}
+	if !maps.Equal(st.ResponderCalls, mr.e.server.Calls()) {
+		t.Errorf("responder.Stats().Calls = %v, counted around it %v", st.ResponderCalls, mr.e.server.Calls())
+	}
+	if st.Requests != 30 || st.Responses != 30 || st.Received != 30 || st.Orphans != 0 || st.StaleReplies != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	if _, err := be.api.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: mr.queueURL}); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestLatency: -latency models a round trip on the embedded
+// server, and is refused with an endpoint.
+func TestLatency(t *testing.T) {
+	var out bytes.Buffer
+	cfg := testConfig("floor", 10, 2)
+	cfg.Latency = time.Millisecond
+	if err := run(context.Background(), cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	rs := decodeResults(t, out.Bytes())
+	if len(rs) != 1 || rs[0].Backend != "sqstest+1ms" || rs[0].Errors != 0 || rs[0].LatencyMS.P50 < 3 {
+		// A floor round trip is at least 3 sequential calls.
+		t.Errorf("%s", out.String())
+	}
+	cfg.Endpoint = "http://127.0.0.1:1"
+	if err := run(context.Background(), cfg, &out); err == nil || !strings.Contains(err.Error(), "-latency") {
+		t.Errorf("with an endpoint: %v", err)
 	}
 }

@@ -26,6 +26,7 @@ func echo(_ context.Context, req types.Message) (*sqs.SendMessageInput, error) {
 type libRPC struct {
 	e      *env
 	req    *requester.Requester
+	resp   *responder.Responder
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -44,7 +45,7 @@ func setupLib(ctx context.Context, e *env) (rpc, error) {
 		o.Logger = e.log
 		o.MaxConcurrency = max(responder.DefaultMaxConcurrency, e.cfg.Concurrency)
 	})
-	l := &libRPC{e: e, req: r}
+	l := &libRPC{e: e, req: r, resp: resp}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	l.cancel = cancel
 	for range e.servers {
@@ -68,6 +69,40 @@ func (l *libRPC) call(ctx context.Context, _ int, _, body string) (string, error
 		return "", err
 	}
 	return aws.ToString(m.Body), nil
+}
+
+// LibStats is what the library's own Stats report at the end of the last
+// measured window, counted since setup (warm-up included).
+type LibStats struct {
+	// RequesterCalls and ResponderCalls are the calls by operation that
+	// requester.Stats and responder.Stats count.
+	RequesterCalls map[string]int64 `json:"requester_calls"`
+	ResponderCalls map[string]int64 `json:"responder_calls"`
+	// From requester.Stats.
+	Requests      int64 `json:"requests"`
+	Responses     int64 `json:"responses"`
+	Timeouts      int64 `json:"timeouts"`
+	Failures      int64 `json:"failures"`
+	VirtualQueues int   `json:"virtual_queues"`
+	Buffered      int   `json:"buffered"`
+	Orphans       int64 `json:"orphans"`
+	// From responder.Stats.
+	Received       int64 `json:"served"`
+	StaleReplies   int64 `json:"stale_replies"`
+	RefusedReplies int64 `json:"refused_replies"`
+	HandlerErrors  int64 `json:"handler_errors"`
+	SendErrors     int64 `json:"send_errors"`
+}
+
+func (l *libRPC) stats() *LibStats {
+	rs, ss := l.req.Stats(), l.resp.Stats()
+	return &LibStats{
+		RequesterCalls: rs.Calls, ResponderCalls: ss.Calls,
+		Requests: rs.Requests, Responses: rs.Responses, Timeouts: rs.Timeouts, Failures: rs.Failures,
+		VirtualQueues: rs.VirtualQueues, Buffered: rs.Buffered, Orphans: rs.Orphans,
+		Received: ss.Received, StaleReplies: ss.StaleReplies, RefusedReplies: ss.RefusedReplies,
+		HandlerErrors: ss.HandlerErrors, SendErrors: ss.SendErrors,
+	}
 }
 
 func (l *libRPC) close(ctx context.Context) error {
