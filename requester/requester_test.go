@@ -253,6 +253,21 @@ func TestValidationMakesNoCall(t *testing.T) {
 	}
 }
 
+func TestMissingRequestQueue(t *testing.T) {
+	srv := newServer(t)
+	g := newRig(t, srv, rigOpts{noServe: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := g.req.SendMessageAndGetResponse(ctx, &sqs.SendMessageInput{
+		QueueUrl: aws.String("https://sqs.us-east-1.amazonaws.com/000000000000/no-such-queue"), MessageBody: aws.String("x")})
+	if !sqsapi.IsQueueDoesNotExist(err) || ctx.Err() != nil {
+		t.Fatalf("err = %v, want QueueDoesNotExist at once", err)
+	}
+	if st := g.req.Stats(); st.VirtualQueues != 0 || st.Failures != 1 {
+		t.Errorf("after a failed send: %+v", st)
+	}
+}
+
 func TestCloseWakesPendingRequests(t *testing.T) {
 	srv := newServer(t)
 	g := newRig(t, srv, rigOpts{noServe: true})
