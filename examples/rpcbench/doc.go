@@ -60,5 +60,16 @@
 // internal/emulator; install it with `npm ci --prefix internal/emulator`);
 // a URL uses any SQS-compatible server; "aws" uses real AWS through the SDK's
 // default configuration chain (naive mode then creates and deletes one queue
-// per request).
+// per request). -latency d delays every call to the embedded server by d, a
+// model of a network round trip that costs no CPU (real SQS is closer to this
+// than a CPU-bound local emulator is): batching that happens "while another
+// call is in flight" needs calls that take time.
+//
+// # Output
+//
+// Besides the fields named above: calls_per_request.by_side splits the
+// calls between callers and servers; calls holds the raw counts; batching
+// says how full the receives and batch calls were (a receive that returns 10
+// every time is a saturated stage); lib_stats is what the library's own
+// Stats report (since setup), which must agree with the external count.
 package main
