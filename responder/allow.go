@@ -101,7 +101,7 @@ func (r *Responder) resolveReply(raw string, requestQueue *sqsapi.QueueURL) (rep
 		}
 		return t, nil
 	}
-	if awsRegion(q.Host) == "" && !isLoopback(q.Host) {
+	if q.Region() == "" && !isLoopback(q.Host) {
 		return t, refuse(raw, fmt.Sprintf("host %q is neither an AWS SQS endpoint nor a loopback address", q.Host))
 	}
 	return t, nil
@@ -113,7 +113,7 @@ func sameEndpointAndAccount(a, b sqsapi.QueueURL) bool {
 	if a.Account != b.Account || a.Scheme != b.Scheme {
 		return false
 	}
-	ra, rb := awsRegion(a.Host), awsRegion(b.Host)
+	ra, rb := a.Region(), b.Region()
 	if ra != "" || rb != "" {
 		return ra == rb // AWS SQS endpoints of one region, in any of their spellings
 	}
@@ -133,34 +133,4 @@ func isLoopback(hostport string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// awsRegion returns the region of an AWS SQS endpoint host, matched exactly
-// ("sqs.<region>.amazonaws.com", "sqs-fips.<region>.amazonaws.com",
-// "sqs.<region>.amazonaws.com.cn", "<region>.queue.amazonaws.com"), or "".
-// Unlike a suffix or label match, it refuses look-alikes such as
-// "sqs.us-east-1.amazonaws.com.evil.example".
-func awsRegion(host string) string {
-	var region string
-	switch {
-	case strings.HasPrefix(host, "sqs.") && strings.HasSuffix(host, ".amazonaws.com"):
-		region = strings.TrimSuffix(strings.TrimPrefix(host, "sqs."), ".amazonaws.com")
-	case strings.HasPrefix(host, "sqs-fips.") && strings.HasSuffix(host, ".amazonaws.com"):
-		region = strings.TrimSuffix(strings.TrimPrefix(host, "sqs-fips."), ".amazonaws.com")
-	case strings.HasPrefix(host, "sqs.") && strings.HasSuffix(host, ".amazonaws.com.cn"):
-		region = strings.TrimSuffix(strings.TrimPrefix(host, "sqs."), ".amazonaws.com.cn")
-	case strings.HasSuffix(host, ".queue.amazonaws.com"):
-		region = strings.TrimSuffix(host, ".queue.amazonaws.com")
-	default:
-		return ""
-	}
-	if region == "" || region[0] == '-' || region[len(region)-1] == '-' {
-		return ""
-	}
-	for i := 0; i < len(region); i++ {
-		if c := region[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return ""
-		}
-	}
-	return region
 }

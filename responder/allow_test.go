@@ -140,7 +140,7 @@ func FuzzResponseQueueURL(f *testing.F) {
 		if !strings.HasPrefix(q.Name, prefix) {
 			t.Fatalf("%q accepted without the prefix", raw)
 		}
-		if awsRegion(q.Host) == "" && !isLoopback(q.Host) {
+		if q.Region() == "" && !isLoopback(q.Host) {
 			t.Fatalf("%q accepted with host %q", raw, q.Host)
 		}
 		want := got.queueURL

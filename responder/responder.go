@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 	"github.com/sqstemp/sqstemp/internal/batcher"
 	"github.com/sqstemp/sqstemp/internal/callcount"
 	"github.com/sqstemp/sqstemp/sqsapi"
+	"github.com/sqstemp/sqstemp/virtualqueue"
 )
 
 // ErrNoResponseRequested is returned by SendResponse for a request that
@@ -217,22 +217,12 @@ func (r *Responder) sendResponse(ctx context.Context, request types.Message, res
 		return err
 	}
 	in := *response
-	in.QueueUrl = aws.String(t.queueURL)
-	if t.virtualName != "" {
-		if _, ok := response.MessageAttributes[sqsapi.VirtualQueueNameAttribute]; ok {
-			return fmt.Errorf("responder: %w", &sqsapi.InvalidParameterError{Param: "MessageAttributeName", Value: sqsapi.VirtualQueueNameAttribute,
-				Reason: "reserved: it names the virtual queue a message is sent to"})
-		}
-		if n := len(response.MessageAttributes); n >= sqsapi.MaxMessageAttributes {
-			return fmt.Errorf("responder: %w", &sqsapi.InvalidParameterError{Param: "MessageAttributes", Value: strconv.Itoa(n) + " attributes",
-				Reason: "a response to a virtual queue may carry at most 9 message attributes (the 10th names the virtual queue)"})
-		}
-		in.MessageAttributes = make(map[string]types.MessageAttributeValue, len(response.MessageAttributes)+1)
-		maps.Copy(in.MessageAttributes, response.MessageAttributes)
-		in.MessageAttributes[sqsapi.VirtualQueueNameAttribute] = types.MessageAttributeValue{
-			DataType: aws.String("String"), StringValue: aws.String(t.virtualName)}
+	in.QueueUrl = aws.String(raw)
+	hostIn, _, err := virtualqueue.ToHost(&in) // the virtual-queue wire format, if raw is "<host>#<name>"
+	if err != nil {
+		return fmt.Errorf("responder: %w", err)
 	}
-	if _, err := r.sender.SendMessage(ctx, &in); err != nil {
+	if _, err := r.sender.SendMessage(ctx, hostIn); err != nil {
 		if sqsapi.IsQueueDoesNotExist(err) {
 			r.stale.Add(1)
 			r.logStale(t.queueURL, err)

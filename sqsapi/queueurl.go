@@ -20,22 +20,44 @@ func (u QueueURL) String() string {
 	return u.Scheme + "://" + u.Host + "/" + u.Account + "/" + u.Name
 }
 
-// Region returns the AWS region named by an AWS SQS host
-// ("sqs.<region>.amazonaws.com", "sqs.<region>.amazonaws.com.cn",
-// "<region>.queue.amazonaws.com"), or "" for other hosts.
+// Region returns the AWS region named by an AWS SQS endpoint host, exactly
+// "sqs.<region>.amazonaws.com", "sqs-fips.<region>.amazonaws.com",
+// "sqs.<region>.amazonaws.com.cn", "sqs.<region>.api.aws" or the legacy
+// "<region>.queue.amazonaws.com", with an optional port; "" for any other
+// host (so "sqs.us-east-1.amazonaws.com.evil.example" is not AWS).
 func (u QueueURL) Region() string {
 	host := u.Host
-	if i := strings.LastIndexByte(host, ':'); i >= 0 {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
 		host = host[:i]
 	}
 	labels := strings.Split(host, ".")
+	var region string
 	switch {
-	case len(labels) >= 4 && labels[0] == "sqs" && labels[2] == "amazonaws":
-		return labels[1]
-	case len(labels) >= 4 && labels[1] == "queue" && labels[2] == "amazonaws":
-		return labels[0]
+	case len(labels) == 4 && labels[1] == "queue" && labels[2] == "amazonaws" && labels[3] == "com":
+		region = labels[0]
+	case len(labels) >= 4 && (labels[0] == "sqs" || labels[0] == "sqs-fips"):
+		switch rest := strings.Join(labels[2:], "."); rest {
+		case "amazonaws.com", "amazonaws.com.cn", "api.aws":
+			region = labels[1]
+		}
 	}
-	return ""
+	if !isRegion(region) {
+		return ""
+	}
+	return region
+}
+
+// isRegion reports whether s looks like an AWS region name ("us-east-1").
+func isRegion(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' || !strings.Contains(s, "-") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseQueueURL parses raw as an SQS queue URL. It refuses anything else:

@@ -34,6 +34,32 @@ func withName(attrs map[string]types.MessageAttributeValue, name string) (map[st
 	return out, nil
 }
 
+// ToHost translates a send to a virtual queue into the send to its host
+// queue that the wire format prescribes: QueueUrl becomes the host queue's
+// URL and the virtual queue name attribute is added (so the message may carry
+// at most 9 attributes of its own, none of them the reserved name). It needs
+// no client and no state, so any process can reply to a virtual URL it only
+// read from a message. ok is false, and in is returned as is, when QueueUrl
+// is not a virtual queue URL; a malformed one (a '#' but not
+// "<queue URL>#<name>") is an *sqsapi.InvalidParameterError. in is not
+// modified.
+func ToHost(in *sqs.SendMessageInput) (out *sqs.SendMessageInput, ok bool, err error) {
+	const op = "SendMessage"
+	url := aws.ToString(in.QueueUrl)
+	hostURL, name, ok, err := virtual(op, url)
+	if err != nil || !ok {
+		return in, false, err
+	}
+	attrs, err := withName(in.MessageAttributes, name)
+	if err != nil {
+		return nil, true, fmt.Errorf("virtualqueue: %s to %s: %w", op, url, err)
+	}
+	cp := *in
+	cp.QueueUrl = aws.String(hostURL)
+	cp.MessageAttributes = attrs
+	return &cp, true, nil
+}
+
 // SendMessage to a virtual queue sends to its host queue with the virtual
 // queue name attribute added. It needs no local state: the virtual queue may
 // live in another process. Other sends pass through.
@@ -45,23 +71,16 @@ func (c *Client) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optF
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
 	}
-	url := aws.ToString(in.QueueUrl)
-	hostURL, name, ok, err := virtual(op, url)
+	hostIn, ok, err := ToHost(in)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return c.api.SendMessage(ctx, in, optFns...)
 	}
-	attrs, err := withName(in.MessageAttributes, name)
-	if err != nil {
-		return nil, fmt.Errorf("virtualqueue: %s to %s: %w", op, url, err)
-	}
-	cp := *in
-	cp.QueueUrl = aws.String(hostURL)
-	cp.MessageAttributes = attrs
+	url := aws.ToString(in.QueueUrl)
 	c.touch(url)
-	out, err := c.sender.SendMessage(ctx, &cp, optFns...)
+	out, err := c.sender.SendMessage(ctx, hostIn, optFns...)
 	if err != nil {
 		return nil, fmt.Errorf("virtualqueue: %s to %s: %w", op, url, err)
 	}
