@@ -40,6 +40,8 @@ type Client struct {
 	wake    chan struct{} // nudges the heartbeat goroutine to reschedule
 	done    chan struct{} // closed when the heartbeat goroutine returns
 
+	failoverQuiet time.Duration // see failoverQuiet; tests shorten it
+
 	heartbeats atomic.Int64
 	recreated  atomic.Int64
 	failedOver atomic.Int64
@@ -62,6 +64,8 @@ func New(api sqsapi.API, optFns ...func(*Options)) *Client {
 		queues: make(map[string]*queueState),
 		wake:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
+
+		failoverQuiet: failoverQuiet,
 	}
 }
 
@@ -127,6 +131,7 @@ type queueState struct {
 	toFailover      bool
 	failoverHandles map[string]struct{} // receipt handles of messages received from the failover
 	failoverSends   int                 // sends to the failover in flight
+	lastFailoverUse time.Time           // when the last send to the failover ended
 	failoverEmpty   int                 // consecutive empty receives from the draining failover
 }
 
@@ -297,7 +302,7 @@ func (c *Client) recover(ctx context.Context, q *queueState, epoch uint64, faile
 		q.lastHeartbeat = now
 		if failed == failover {
 			// The failover itself vanished: nothing left to drain.
-			q.failoverURL, q.failoverHandles, q.failoverSends = "", nil, 0
+			q.failoverURL, q.failoverHandles = "", nil
 		}
 		c.mu.Unlock()
 		c.log.Info("queue recreated", "queue", q.url)
@@ -353,13 +358,32 @@ func (c *Client) tryRestore(ctx context.Context, q *queueState) {
 	q.epoch++
 	q.toFailover = false
 	q.failoverEmpty = 0
+	failover := q.failoverURL
 	c.mu.Unlock()
-	c.log.Info("original queue recreated; draining failover", "queue", q.url, "failover", q.failoverURL)
+	c.log.Info("original queue recreated; draining failover", "queue", q.url, "failover", failover)
 }
 
+// failoverQuiet is how long after the last send to a failover queue it may
+// be deleted: SQS's message counts are approximate, and settle within a
+// minute.
+const failoverQuiet = time.Minute
+
 // retireFailover deletes q's draining failover queue once it holds nothing
-// (no visible, in-flight or delayed message) and no send to it is running.
+// (no visible, in-flight or delayed message). Sends go to the failover only
+// while the original cannot be recreated, so once q is draining none can
+// start; retirement also waits until none is running and the last one ended
+// failoverQuiet ago, so that the counts include it.
 func (c *Client) retireFailover(ctx context.Context, q *queueState, failover string) {
+	quiet := func() bool {
+		return !q.toFailover && q.failoverURL == failover && q.failoverSends == 0 &&
+			c.opts.Clock.Now().Sub(q.lastFailoverUse) >= c.failoverQuiet
+	}
+	c.mu.Lock()
+	ok := quiet()
+	c.mu.Unlock()
+	if !ok {
+		return
+	}
 	out, err := c.api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &failover, AttributeNames: messageCountAttributes})
 	if err != nil {
 		return
@@ -368,7 +392,7 @@ func (c *Client) retireFailover(ctx context.Context, q *queueState, failover str
 		return
 	}
 	c.mu.Lock()
-	if q.toFailover || q.failoverURL != failover || q.failoverSends > 0 {
+	if !quiet() {
 		c.mu.Unlock()
 		return
 	}
@@ -648,40 +672,54 @@ func (c *Client) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, optFns
 	})
 }
 
-// sendTo wraps a send so that the in-flight sends to a failover are counted
-// (a draining failover is only deleted when none is running).
-func (c *Client) sendTo(q *queueState, url string, send func() error) error {
-	c.mu.Lock()
-	fo := url != q.url && url == q.failoverURL
-	if fo {
-		q.failoverSends++
-	}
-	c.mu.Unlock()
-	err := send()
-	if fo {
+// send runs a send to q's live queue, recovering q and retrying once if it
+// was deleted underneath us. The target is chosen, and a send to the
+// failover registered, under one lock, so that a failover is never retired
+// while a send to it may still land.
+func (c *Client) send(ctx context.Context, q *queueState, call func(url string) error) error {
+	c.begin(q)
+	defer c.end(q)
+	for attempt := 0; ; attempt++ {
 		c.mu.Lock()
-		q.failoverSends--
+		epoch, url := q.epoch, q.url
+		toFailover := q.toFailover && q.failoverURL != ""
+		if toFailover {
+			url = q.failoverURL
+			q.failoverSends++
+		}
 		c.mu.Unlock()
+		err := call(url)
+		if toFailover {
+			c.mu.Lock()
+			q.failoverSends--
+			q.lastFailoverUse = c.opts.Clock.Now()
+			c.mu.Unlock()
+		}
+		if !sqsapi.IsQueueDoesNotExist(err) || attempt > 0 {
+			return err
+		}
+		if rerr := c.recover(ctx, q, epoch, url); rerr != nil {
+			c.log.Error("recover deleted queue failed", "queue", q.url, "error", rerr)
+			return err
+		}
 	}
-	return err
 }
 
 // SendMessage implements sqsapi.API. Sends to a heartbeated queue go to its
-// failover queue while it has one that is not draining.
+// failover queue while the original cannot be recreated.
 func (c *Client) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.SendMessage(ctx, in, optFns...)
 	}
-	return do(ctx, c, q, live(q), func(url string) (out *sqs.SendMessageOutput, err error) {
-		err = c.sendTo(q, url, func() error {
-			cin := *in
-			cin.QueueUrl = &url
-			out, err = c.api.SendMessage(ctx, &cin, optFns...)
-			return err
-		})
-		return out, err
+	var out *sqs.SendMessageOutput
+	err := c.send(ctx, q, func(url string) (err error) {
+		cin := *in
+		cin.QueueUrl = &url
+		out, err = c.api.SendMessage(ctx, &cin, optFns...)
+		return err
 	})
+	return out, err
 }
 
 // SendMessageBatch implements sqsapi.API, routed like SendMessage.
@@ -690,15 +728,14 @@ func (c *Client) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchI
 	if q == nil {
 		return c.api.SendMessageBatch(ctx, in, optFns...)
 	}
-	return do(ctx, c, q, live(q), func(url string) (out *sqs.SendMessageBatchOutput, err error) {
-		err = c.sendTo(q, url, func() error {
-			cin := *in
-			cin.QueueUrl = &url
-			out, err = c.api.SendMessageBatch(ctx, &cin, optFns...)
-			return err
-		})
-		return out, err
+	var out *sqs.SendMessageBatchOutput
+	err := c.send(ctx, q, func(url string) (err error) {
+		cin := *in
+		cin.QueueUrl = &url
+		out, err = c.api.SendMessageBatch(ctx, &cin, optFns...)
+		return err
 	})
+	return out, err
 }
 
 // ReceiveMessage implements sqsapi.API. A receive from a heartbeated queue
@@ -745,7 +782,7 @@ func (c *Client) receive(ctx context.Context, q *queueState, r route, in *sqs.Re
 		} else {
 			c.mu.Lock()
 			q.failoverEmpty++
-			retire := q.failoverEmpty >= 2 && q.failoverSends == 0
+			retire := q.failoverEmpty >= 2
 			c.mu.Unlock()
 			if retire {
 				c.retireFailover(ctx, q, fo)

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -470,7 +470,8 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 	const producers, perProducer = 4, 150
 	var mu sync.Mutex
 	got := map[string]bool{}
-	sent := map[string]bool{}
+	sent := map[string]bool{} // body -> its send started after the deletion
+	var deleted atomic.Bool
 	cctx, stop := context.WithCancel(ctx)
 	var consumers sync.WaitGroup
 	for w := 0; w < 3; w++ {
@@ -504,12 +505,13 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 			defer producing.Done()
 			for i := 0; i < perProducer; i++ {
 				body := fmt.Sprintf("%d-%d", p, i)
+				after := deleted.Load()
 				if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: &body}); err != nil {
 					t.Errorf("send %s: %v", body, err)
 					continue
 				}
 				mu.Lock()
-				sent[body] = true
+				sent[body] = after
 				mu.Unlock()
 			}
 		}()
@@ -520,16 +522,40 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 	if _, err := e.srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
 		t.Fatal(err)
 	}
-	deletedAt := func() map[string]bool { mu.Lock(); defer mu.Unlock(); return maps.Clone(sent) }()
+	deleted.Store(true)
 	eventually(t, "failover", func() bool { return c.Stats().FailedOver == 1 })
 	e.clk.Advance(61 * time.Second)
 	eventually(t, "restored", func() bool { return c.Stats().Recreated == 1 })
 	producing.Wait()
+	defer func() {
+		if !t.Failed() {
+			return
+		}
+		mu.Lock()
+		var missing []string
+		for b, after := range sent {
+			if after && !got[b] {
+				missing = append(missing, b)
+			}
+		}
+		mu.Unlock()
+		t.Logf("missing %d: %v; stats %+v", len(missing), missing, c.Stats())
+		list, _ := e.srv.ListQueues(ctx, &sqs.ListQueuesInput{})
+		for _, u := range list.QueueUrls {
+			a, _ := e.srv.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &u, AttributeNames: messageCountAttributes})
+			t.Logf("queue %s: %v", u, a.Attributes)
+		}
+		c.mu.Lock()
+		for _, q := range c.queues {
+			t.Logf("state: failover=%q toFailover=%v sends=%d epoch=%d handles=%d", q.failoverURL, q.toFailover, q.failoverSends, q.epoch, len(q.failoverHandles))
+		}
+		c.mu.Unlock()
+	}()
 	eventually(t, "everything sent after the deletion received", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		for b := range sent {
-			if !deletedAt[b] && !got[b] {
+		for b, after := range sent {
+			if after && !got[b] {
 				return false
 			}
 		}
@@ -538,10 +564,17 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 	stop()
 	consumers.Wait()
 	lostAfter := 0
-	for b := range sent {
-		if !deletedAt[b] && !got[b] {
+	for b, after := range sent {
+		if after && !got[b] {
 			lostAfter++
 		}
 	}
-	t.Logf("sent %d, %d before the deletion; lost after it: %d; stats %+v", len(sent), len(deletedAt), lostAfter, c.Stats())
+	t.Logf("sent %d, %d of them after the deletion; lost of those: %d; stats %+v", len(sent), func() (n int) {
+		for _, after := range sent {
+			if after {
+				n++
+			}
+		}
+		return n
+	}(), lostAfter, c.Stats())
 }

@@ -267,6 +267,7 @@ func (s *Sweeper) receiveLoop(ctx context.Context) {
 		return s.sleep(ctx, s.backoff(failures-1))
 	}
 	wait := int32(s.opts.WorkQueueWaitTime / time.Second)
+	earlyEmpty := 0
 	for ctx.Err() == nil {
 		url, err := s.ensureWorkQueue(ctx)
 		if err != nil {
@@ -291,12 +292,15 @@ func (s *Sweeper) receiveLoop(ctx context.Context) {
 			continue
 		}
 		failures = 0
+		// An endpoint that does not honour long polling must not make us
+		// spin. One early empty answer is normal (another poller took what
+		// woke us); a run of them is not.
 		if len(out.Messages) == 0 && s.opts.Clock.Now().Sub(polled) < s.opts.WorkQueueWaitTime/2 {
-			// An endpoint that does not honour long polling must not make
-			// us spin.
-			if !s.sleep(ctx, s.opts.WorkQueueWaitTime/2) {
+			if earlyEmpty++; earlyEmpty >= 3 && !s.sleep(ctx, s.backoff(earlyEmpty-3)) {
 				return
 			}
+		} else {
+			earlyEmpty = 0
 		}
 		var done []types.DeleteMessageBatchRequestEntry
 		for i, m := range out.Messages {
