@@ -56,7 +56,7 @@ type Client struct {
 
 	dispatched, delivered, redeliveries, duplicates atomic.Int64
 	overflows, orphans, released, expired           atomic.Int64
-	pollErrors                                      atomic.Int64
+	pollErrors, surges                              atomic.Int64
 }
 
 // host is a host queue with virtual queues on this client, or with pollers
@@ -146,6 +146,7 @@ func (c *Client) Stats() Stats {
 	s.Released = c.released.Load()
 	s.Expired = c.expired.Load()
 	s.PollErrors = c.pollErrors.Load()
+	s.Surges = c.surges.Load()
 	return s
 }
 
@@ -553,7 +554,30 @@ func (c *Client) startPollersLocked(hostURL string, h *host) {
 	for h.pollers < c.opts.PollersPerHost {
 		h.pollers++
 		c.wg.Add(1)
-		go c.poll(c.ctx, hostURL, h)
+		go c.poll(c.ctx, hostURL, h, false)
+	}
+}
+
+// surgeLocked starts one more poller on h, if h has fewer than
+// MaxPollersPerHost. Called when a receive came back full: more messages are
+// probably waiting, and one long poll at a time would cap throughput at ten
+// messages per round trip.
+func (c *Client) surgeLocked(hostURL string, h *host) {
+	if c.closed || h.pollers >= c.opts.MaxPollersPerHost {
+		return
+	}
+	h.pollers++
+	c.surges.Add(1)
+	c.wg.Add(1)
+	go c.poll(c.ctx, hostURL, h, true)
+}
+
+// stopPollerLocked unregisters a poller (and h once its last poller is gone
+// and it has no virtual queue).
+func (c *Client) stopPollerLocked(hostURL string, h *host) {
+	h.pollers--
+	if h.pollers == 0 && h.queues == 0 && c.hosts[hostURL] == h {
+		delete(c.hosts, hostURL)
 	}
 }
 
@@ -565,10 +589,7 @@ func (c *Client) keepPolling(hostURL string, h *host) bool {
 	if h.queues > 0 {
 		return true
 	}
-	h.pollers--
-	if h.pollers == 0 && c.hosts[hostURL] == h {
-		delete(c.hosts, hostURL)
-	}
+	c.stopPollerLocked(hostURL, h)
 	return false
 }
 
@@ -588,8 +609,11 @@ func backoff(attempt int) time.Duration {
 }
 
 // poll is one poller of a host queue: it long-polls until ctx ends (Close)
-// or, after a long poll returns, the host has no virtual queue left.
-func (c *Client) poll(ctx context.Context, hostURL string, h *host) {
+// or, after a long poll returns, the host has no virtual queue left. A
+// receive that comes back full starts a surge poller (up to
+// MaxPollersPerHost); a surge poller stops after its first receive that does
+// not come back full, so at low load one long poll per host is all there is.
+func (c *Client) poll(ctx context.Context, hostURL string, h *host, surge bool) {
 	defer c.wg.Done()
 	in := &sqs.ReceiveMessageInput{
 		QueueUrl:                    aws.String(hostURL),
@@ -620,8 +644,20 @@ func (c *Client) poll(ctx context.Context, hostURL string, h *host) {
 			continue
 		}
 		attempt = 0
+		full := len(out.Messages) == sqsapi.MaxMessagesPerReceive
+		if full {
+			c.mu.Lock()
+			c.surgeLocked(hostURL, h)
+			c.mu.Unlock()
+		}
 		if len(out.Messages) > 0 {
 			c.dispatch(ctx, hostURL, out.Messages)
+		}
+		if surge && !full {
+			c.mu.Lock()
+			c.stopPollerLocked(hostURL, h)
+			c.mu.Unlock()
+			return
 		}
 	}
 }

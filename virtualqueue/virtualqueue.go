@@ -25,6 +25,7 @@ var ErrTooManyQueues = errors.New("virtualqueue: too many virtual queues")
 // Defaults for the zero values of Options.
 const (
 	DefaultPollersPerHost      = 1
+	DefaultMaxPollersPerHost   = 8
 	DefaultMaxQueues           = 1_000_000
 	DefaultMaxBufferedPerQueue = 1000
 )
@@ -70,6 +71,12 @@ type Options struct {
 	// host queue that has at least one virtual queue. Default 1.
 	PollersPerHost int
 
+	// MaxPollersPerHost bounds the long polls on a host queue while it is
+	// busy: a receive that comes back with 10 messages starts one more
+	// poller, and such a surge poller stops after its first receive that
+	// comes back with fewer. Default 8 (never less than PollersPerHost).
+	MaxPollersPerHost int
+
 	// HostWaitTime is the WaitTimeSeconds of the pollers' receives, rounded
 	// down to whole seconds and capped at 20 s. Default 20 s.
 	HostWaitTime time.Duration
@@ -102,6 +109,10 @@ func (o *Options) resolve() {
 	if o.PollersPerHost <= 0 {
 		o.PollersPerHost = DefaultPollersPerHost
 	}
+	if o.MaxPollersPerHost <= 0 {
+		o.MaxPollersPerHost = DefaultMaxPollersPerHost
+	}
+	o.MaxPollersPerHost = max(o.MaxPollersPerHost, o.PollersPerHost)
 	if o.HostWaitTime <= 0 {
 		o.HostWaitTime = sqsapi.DefaultHostWaitTime
 	}
@@ -138,6 +149,7 @@ type Stats struct {
 	Released      int64 // buffered messages handed back to the host (visibility 0)
 	Expired       int64 // virtual queues deleted by idle expiry
 	PollErrors    int64 // failed host receives (retried with backoff)
+	Surges        int64 // surge pollers started because a receive came back full
 }
 
 // URL returns the URL of the virtual queue name on the host queue

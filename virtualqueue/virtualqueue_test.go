@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"strconv"
 	"testing"
 	"time"
 
@@ -954,5 +955,47 @@ func TestConcurrentClose(t *testing.T) {
 	cancel()
 	if err := e.vq.Close(ctx); err != nil {
 		t.Fatalf("Close after Close with a done ctx: %v", err)
+	}
+}
+
+// A backlog on the host makes the pollers surge (a full receive starts one
+// more poller, up to MaxPollersPerHost) and the surge ends when receives come
+// back partial; every message is still delivered once to its queue.
+func TestPollersSurgeOnBacklogAndSettle(t *testing.T) {
+	e := newEnv(t, envOpts{opts: func(o *Options) { o.MaxPollersPerHost = 4 }})
+	ctx := context.Background()
+	// Fill the host before any poller runs: the backlog is there at the first receive.
+	const n = 200
+	name := "surge"
+	for i := 0; i < n; i += 10 {
+		entries := make([]types.SendMessageBatchRequestEntry, 10)
+		for j := range entries {
+			entries[j] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(j)), MessageBody: aws.String(strconv.Itoa(i + j)),
+				MessageAttributes: map[string]types.MessageAttributeValue{
+					sqsapi.VirtualQueueNameAttribute: {DataType: aws.String("String"), StringValue: aws.String(name)}}}
+		}
+		if _, err := e.srv.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(e.host), Entries: entries}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	url := e.create(t, name)
+	seen := map[string]bool{}
+	for len(seen) < n {
+		out, err := e.vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			t.Fatalf("receive came back empty after %d of %d messages", len(seen), n)
+		}
+		for _, m := range out.Messages {
+			seen[aws.ToString(m.Body)] = true
+			if _, err := e.vq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if s := e.vq.Stats(); s.Surges == 0 {
+		t.Fatalf("a 200-message backlog started no surge poller: %+v", s)
 	}
 }
