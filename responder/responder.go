@@ -81,6 +81,7 @@ func (p ErrorPolicy) String() string {
 // Defaults for the zero values of Options.
 const (
 	DefaultMaxConcurrency = 64
+	DefaultMaxReceivers   = 8
 	DefaultWaitTime       = 20 * time.Second
 	DefaultSendTimeout    = 30 * time.Second
 )
@@ -103,6 +104,13 @@ type Options struct {
 
 	// MaxConcurrency bounds the handlers Serve runs at once. Default 64.
 	MaxConcurrency int
+
+	// MaxReceivers bounds Serve's concurrent long polls. Serve keeps one;
+	// a receive that comes back with 10 requests starts one more (a backlog
+	// is waiting, and one receive at a time would cap throughput at ten
+	// requests per round trip), and such a surge receiver stops after its
+	// first receive that comes back with fewer. Default 8.
+	MaxReceivers int
 
 	// WaitTime is the long-poll wait of Serve's receives (at most 20 s).
 	// Default 20 s.
@@ -138,7 +146,7 @@ type Responder struct {
 
 	received, handled, handlerErrors, panics    atomic.Int64
 	responses, noReply, refused, stale, sendErr atomic.Int64
-	inFlight                                    atomic.Int64
+	inFlight, surges                            atomic.Int64
 }
 
 // New returns a Responder that sends through api.
@@ -154,6 +162,9 @@ func New(api sqsapi.API, optFns ...func(*Options)) *Responder {
 	}
 	if o.MaxConcurrency <= 0 {
 		o.MaxConcurrency = DefaultMaxConcurrency
+	}
+	if o.MaxReceivers <= 0 {
+		o.MaxReceivers = DefaultMaxReceivers
 	}
 	if o.WaitTime <= 0 || o.WaitTime > sqsapi.MaxWaitTimeSeconds*time.Second {
 		o.WaitTime = DefaultWaitTime
@@ -268,6 +279,9 @@ type Stats struct {
 	// reply URLs refused by the allow rule; StaleReplies responses to
 	// queues that no longer exist; SendErrors other failed sends.
 	Responses, NoReply, RefusedReplies, StaleReplies, SendErrors int64
+	// Surges counts surge receivers Serve started because a receive came
+	// back full (see Options.MaxReceivers).
+	Surges int64
 	// Sender is the statistics of the response sender.
 	Sender batcher.SenderStats
 }
@@ -285,6 +299,7 @@ func (r *Responder) Stats() Stats {
 		NoReply:        r.noReply.Load(),
 		RefusedReplies: r.refused.Load(),
 		StaleReplies:   r.stale.Load(),
+		Surges:         r.surges.Load(),
 		SendErrors:     r.sendErr.Load(),
 		Sender:         r.sender.Stats(),
 	}

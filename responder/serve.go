@@ -45,7 +45,9 @@ func (f HandlerFunc) ServeSQS(ctx context.Context, request types.Message) (*sqs.
 // with h until ctx ends.
 //
 // It long-polls for up to 10 requests at a time (never more than there are
-// free handler slots, Options.MaxConcurrency), runs h on each concurrently,
+// free handler slots, Options.MaxConcurrency); while receives come back full
+// it adds concurrent receivers, up to Options.MaxReceivers, and drops them
+// when the backlog is gone. It runs h on each request concurrently,
 // sends each response to the request's ResponseQueueUrl (see SendResponse;
 // concurrent responses to one host queue share SendMessageBatch calls) and
 // deletes each request after its response is sent, in DeleteMessageBatch
@@ -87,7 +89,8 @@ func (r *Responder) Serve(ctx context.Context, requestQueueURL string, h Handler
 	})
 	s := &server{r: r, h: h, queueURL: requestQueueURL, queue: reqQ, acker: acker,
 		slots: make(chan struct{}, r.opts.MaxConcurrency)}
-	s.loop(ctx)
+	s.startReceiver(ctx, false)
+	s.receivers.Wait() // after this, no handler starts
 	s.wg.Wait()
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultSendTimeout)
 	defer cancel()
@@ -104,11 +107,38 @@ type server struct {
 	queueURL string
 	queue    sqsapi.QueueURL
 	acker    *batcher.Acker
-	slots    chan struct{} // one token per running handler
-	wg       sync.WaitGroup
+	slots    chan struct{}  // one token per running handler
+	wg       sync.WaitGroup // running handlers
+
+	receivers sync.WaitGroup
+	mu        sync.Mutex
+	nrecv     int // running receivers
 }
 
-func (s *server) loop(ctx context.Context) {
+// startReceiver starts a receiver: the first (surge false) runs until ctx
+// ends; a surge receiver, started when a receive came back full, also stops
+// after its first receive that does not. It reports whether one started.
+func (s *server) startReceiver(ctx context.Context, surge bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if surge && (s.nrecv >= s.r.opts.MaxReceivers || ctx.Err() != nil) {
+		return false
+	}
+	s.nrecv++
+	s.receivers.Add(1)
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			s.nrecv--
+			s.mu.Unlock()
+			s.receivers.Done()
+		}()
+		s.receive(ctx, surge)
+	}()
+	return true
+}
+
+func (s *server) receive(ctx context.Context, surge bool) {
 	in := &sqs.ReceiveMessageInput{
 		QueueUrl:                    aws.String(s.queueURL),
 		WaitTimeSeconds:             int32(s.r.opts.WaitTime / time.Second),
@@ -160,6 +190,9 @@ func (s *server) loop(ctx context.Context) {
 			continue
 		}
 		attempt = 0
+		if got == sqsapi.MaxMessagesPerReceive && s.startReceiver(ctx, true) {
+			s.r.surges.Add(1)
+		}
 		s.r.received.Add(int64(got))
 		for _, m := range out.Messages {
 			s.wg.Add(1)
@@ -172,6 +205,9 @@ func (s *server) loop(ctx context.Context) {
 				}()
 				s.handle(ctx, m)
 			}()
+		}
+		if surge && got < sqsapi.MaxMessagesPerReceive {
+			return
 		}
 	}
 }

@@ -435,3 +435,37 @@ func TestSendResponseInput(t *testing.T) {
 		t.Errorf("caller's response modified: %+v", resp)
 	}
 }
+
+// A backlog of requests makes Serve surge (a full receive starts one more
+// receiver, up to MaxReceivers); every request is still handled exactly once.
+func TestServeSurgesOnBacklog(t *testing.T) {
+	e := newEnv(t, nil)
+	const n = 200
+	for i := range n {
+		e.request(t, strconv.Itoa(i), "")
+	}
+	r := responder.New(e.srv, func(o *responder.Options) {
+		o.Logger = quiet
+		o.MaxReceivers = 4
+	})
+	var mu sync.Mutex
+	seen := map[string]int{}
+	stop := serve(r, e.requests, responder.HandlerFunc(func(_ context.Context, m types.Message) (*sqs.SendMessageInput, error) {
+		mu.Lock()
+		seen[aws.ToString(m.Body)]++
+		mu.Unlock()
+		return nil, nil
+	}))
+	waitFor(t, "all handled", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == n })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for body, k := range seen {
+		if k != 1 {
+			t.Errorf("request %s handled %d times", body, k)
+		}
+	}
+	if st := r.Stats(); st.Surges == 0 {
+		t.Errorf("a %d-request backlog started no surge receiver: %+v", n, st)
+	}
+}
