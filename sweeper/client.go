@@ -240,8 +240,18 @@ func (c *Client) CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, optF
 	if c.closed {
 		return out, nil
 	}
-	if _, dup := c.queues[q.url]; !dup {
+	if old, dup := c.queues[q.url]; dup {
+		q = old
+	} else {
 		c.queues[q.url] = q
+	}
+	// Creation is use: a heartbeat follows within one interval. That also
+	// refreshes a queue that already existed (SQS ignores the tags of a
+	// CreateQueue that returns an existing queue).
+	q.used = true
+	if q.nextDue.IsZero() {
+		q.nextDue = now.Add(q.interval)
+		c.nudge()
 	}
 	if !c.started {
 		c.started = true
@@ -505,6 +515,9 @@ func (c *Client) beatDue() {
 				}
 			case c.ctx.Err() == nil:
 				c.log.Warn("heartbeat failed; will retry", "queue", b.q.url, "target", target, "error", err)
+				c.mu.Lock()
+				b.q.used = true // retried at the next due time, used or not
+				c.mu.Unlock()
 			}
 		}
 		if b.restore {

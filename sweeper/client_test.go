@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sqstemp/sqstemp/sqsapi"
+	"github.com/sqstemp/sqstemp/sqstest"
 )
 
 const pfx = sqsapi.DefaultQueuePrefix
@@ -120,14 +121,22 @@ func TestHeartbeatOnlyWhileUsed(t *testing.T) {
 	ctx := context.Background()
 	tagCalls := func() int { return e.srv.CallCounts()["TagQueue"] }
 
-	// Unused: no timer, no heartbeat, however long we wait.
+	// Creation is use: one heartbeat follows. Then, unused: no timer, no
+	// heartbeat, however long we wait.
+	waitArmed(e, 1)
+	e.clk.Advance(5 * time.Second)
+	eventually(t, "heartbeat after creation", func() bool { return tagCalls() == 1 })
+	waitArmed(e, 1)
+	e.clk.Advance(5 * time.Second)
+	eventually(t, "idle", func() bool { return e.clk.Waiters() == 0 })
 	e.clk.Advance(time.Minute)
-	if n := tagCalls(); n != 0 {
-		t.Fatalf("unused queue heartbeated %d times", n)
+	if n := tagCalls(); n != 1 {
+		t.Fatalf("unused queue heartbeated %d times, want 1", n)
 	}
+	e.srv.ResetCallCounts()
 
-	// An empty receive is use. The last heartbeat (creation) is older than
-	// the interval, so the heartbeat is written at once.
+	// An empty receive is use. The last heartbeat is older than the
+	// interval, so the heartbeat is written at once.
 	receive := func() {
 		if _, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url}); err != nil {
 			t.Fatal(err)
@@ -159,8 +168,8 @@ func TestHeartbeatOnlyWhileUsed(t *testing.T) {
 	if n := tagCalls(); n != 2 {
 		t.Fatalf("heartbeats = %d, want 2", n)
 	}
-	if got := c.Stats().Heartbeats; got != 2 {
-		t.Errorf("Stats.Heartbeats = %d, want 2", got)
+	if got := c.Stats().Heartbeats; got != 3 {
+		t.Errorf("Stats.Heartbeats = %d, want 3 (with the one after creation)", got)
 	}
 }
 
@@ -577,4 +586,21 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 		}
 		return n
 	}(), lostAfter, c.Stats())
+}
+
+func TestFailedHeartbeatIsRetried(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...)
+	defer c.Close(context.Background())
+	url := mustCreate(t, c, pfx+"flaky", retention(60), nil)
+	e.srv.InjectFault("TagQueue", sqstest.Fault{Err: errors.New("throttled"), Times: 1})
+	waitArmed(e, 1)
+	e.clk.Advance(5 * time.Second) // the heartbeat after creation fails
+	eventually(t, "failed heartbeat", func() bool { return e.srv.CallCounts()["TagQueue"] == 1 })
+	waitArmed(e, 1)
+	e.clk.Advance(5 * time.Second) // retried although the queue was not used since
+	eventually(t, "retried heartbeat", func() bool { return e.srv.CallCounts()["TagQueue"] == 2 })
+	if hb := tagsOf(t, e.srv, url)[sqsapi.HeartbeatTag]; hb != strconv.FormatInt(e.clk.Now().UnixMilli(), 10) {
+		t.Errorf("heartbeat = %s after the retry", hb)
+	}
 }
