@@ -14,13 +14,17 @@
 // created without that attribute and tagged with the retention period and a
 // heartbeat (Unix milliseconds). Every other queue passes through untouched.
 //
-// Any call through the Client on such a queue's URL marks it used, including a
-// ReceiveMessage that returns nothing; a receive still waiting also counts.
-// One goroutine heartbeats every queue that was used since its last heartbeat,
-// every Options.HeartbeatInterval (jittered by up to -20%; halved retention if
-// that is shorter, so a queue in use never looks idle). An idle queue costs no
-// call. DeleteQueue through the Client stops the heartbeats; Close stops them
-// all (the queues are then left to the Sweeper).
+// Creating the queue, and any call through the Client on its URL, marks it
+// used, including a ReceiveMessage that returns nothing; a receive still
+// waiting also counts. One goroutine heartbeats (TagQueue) every queue that
+// was used since its last heartbeat, every Options.HeartbeatInterval (jittered
+// by up to -20%; half the retention period if that is shorter, so a queue in
+// use never looks idle). An idle queue costs no call; when it is used again
+// after more than an interval, its heartbeat is written at once. A failed
+// heartbeat is retried at the next interval. DeleteQueue through the Client
+// stops the heartbeats; Close stops them all (the queues are then left to
+// the Sweeper). Virtual queues (CreateQueue with HostQueueUrl) pass through:
+// the layer that hosts them expires them locally.
 //
 // # Client: queues deleted underneath us
 //
@@ -32,17 +36,22 @@
 // are routed back to the queue their message came from. Each heartbeat then
 // tries to recreate the original; once it exists, sends go to it again and
 // receives read the failover first (without waiting) until it is empty, when
-// it is deleted. The caller keeps using the original URL throughout. Messages
-// that were in the deleted queue are gone with it; no message sent after the
-// recovery is lost (a send that failed because the queue was gone is retried
-// after recovery).
+// it is deleted (no send to it running, none for a minute, no visible,
+// in-flight or delayed message). The caller keeps using the original URL
+// throughout. Messages that were in the deleted queue are gone with it, and
+// a message received from it can no longer be acted on (DeleteMessage
+// succeeds, ChangeMessageVisibility says ReceiptHandleIsInvalid); no message
+// sent through the Client after the deletion is lost (a send that failed
+// because the queue was gone is retried after recovery). Other processes
+// that send to the original URL while it does not exist get
+// QueueDoesNotExist, as they would without this Client.
 //
 // # Sweeper: one sweep per period for the whole fleet
 //
 // All Sweepers with one prefix share a FIFO work queue named
 // <prefix>Sweeper.fifo (created or reused by whoever needs it first, with the
-// dead-letter queue <prefix>Sweeper-DLQ.fifo, maxReceiveCount 5). FIFO gives us
-// content-free deduplication: at the start of every sweep period each Sweeper
+// dead-letter queue <prefix>Sweeper-DLQ.fifo, maxReceiveCount 5). A FIFO queue
+// deduplicates on an ID of our choosing: at the start of every sweep period each Sweeper
 // sends a seed {"v":1,"kind":"sweep","period":N} with MessageDeduplicationId
 // "sweep-N", so SQS delivers one seed per period however large the fleet is,
 // and the seeds share one message group, so two are never handled at once.
@@ -57,7 +66,12 @@
 // 1,000 following NextToken: no ceiling) and sends one check per queue
 // ({"v":1,"kind":"check","queueUrl":...}) in SendMessageBatch calls of 10, each
 // check in its own message group so they are handed out in parallel. Every
-// Sweeper receives from the work queue, so the checks spread over the fleet.
+// Sweeper receives from the work queue (batches of up to 10), so the checks
+// spread over the fleet, one receive batch at a time: a sweep of 25 queues
+// keeps at most 3 clients busy, one of 10,000 keeps all of them busy. Seeds
+// and checks that fail are retried after the work queue's 60 s visibility
+// timeout; a seed redelivered because its sweep outlived that timeout is
+// recognised by LastSweepTag and dropped.
 //
 // # Sweeper: what a check deletes
 //
