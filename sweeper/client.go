@@ -262,6 +262,8 @@ func (c *Client) CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, optF
 
 // createInput is the real CreateQueue input for q under name.
 func (c *Client) createInput(q *queueState, name string, now time.Time) *sqs.CreateQueueInput {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	tags := maps.Clone(q.userTags)
 	if tags == nil {
 		tags = make(map[string]string, 2)

@@ -604,3 +604,39 @@ func TestFailedHeartbeatIsRetried(t *testing.T) {
 		t.Errorf("heartbeat = %s after the retry", hb)
 	}
 }
+
+func TestRetentionAttributeOnExistingQueue(t *testing.T) {
+	e := newFakeEnv(t)
+	c := New(e.srv, e.opts(t)...)
+	defer c.Close(context.Background())
+	ctx := context.Background()
+	url := mustCreate(t, c, pfx+"attrs", retention(42), nil)
+	e.srv.ResetCallCounts()
+	_, err := c.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: retention(10)})
+	var bad *sqsapi.InvalidParameterError
+	if !errors.As(err, &bad) || bad.Value != sqsapi.IdleQueueRetentionPeriodAttribute {
+		t.Fatalf("SetQueueAttributes(retention) = %v", err)
+	}
+	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{sqsapi.IdleQueueRetentionPeriodAttribute}})
+	if err != nil || out.Attributes[sqsapi.IdleQueueRetentionPeriodAttribute] != "42" {
+		t.Fatalf("GetQueueAttributes = %v, %v", out, err)
+	}
+	if calls := e.srv.CallCounts(); len(calls) != 0 {
+		t.Errorf("SQS calls made: %v", calls)
+	}
+	// Other attributes are set, and remembered for a recreation.
+	if _, err := c.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{"VisibilityTimeout": "11"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(61 * time.Second)
+	all, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{"All"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Attributes["VisibilityTimeout"] != "11" || all.Attributes[sqsapi.IdleQueueRetentionPeriodAttribute] != "42" || c.Stats().Recreated != 1 {
+		t.Errorf("after recreation: %v, %+v", all.Attributes, c.Stats())
+	}
+}
