@@ -122,7 +122,7 @@ type queueState struct {
 	used          bool      // used since the last heartbeat
 	lastHeartbeat time.Time // last heartbeat written (or creation)
 	nextDue       time.Time // next heartbeat check; zero while idle
-	epoch         uint64    // bumped by every recovery
+	epoch         uint64    // bumped by every recovery and restore (where sends go changed)
 	// failoverURL is the <name>-Failover queue, "" when none. While
 	// toFailover, the original cannot be recreated yet and sends go to the
 	// failover; afterwards the failover is drained (receives look at it
@@ -295,7 +295,9 @@ func (c *Client) recover(ctx context.Context, q *queueState, epoch uint64, faile
 	q.recMu.Lock()
 	defer q.recMu.Unlock()
 	c.mu.Lock()
-	if q.epoch != epoch || c.queues[q.url] != q {
+	// Nothing to do if another call recovered q since this one began, or if
+	// the queue found missing is no longer part of q (a retired failover).
+	if q.epoch != epoch || c.queues[q.url] != q || failed != q.url && failed != q.failoverURL {
 		c.mu.Unlock()
 		return nil
 	}
@@ -409,7 +411,6 @@ func (c *Client) retireFailover(ctx context.Context, q *queueState, failover str
 		return
 	}
 	q.failoverURL, q.failoverHandles = "", nil
-	q.epoch++
 	c.mu.Unlock()
 	if _, err := c.api.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &failover}); err != nil && !sqsapi.IsQueueDoesNotExist(err) {
 		// Not heartbeated any more: a Sweeper deletes it after its retention.
@@ -820,7 +821,6 @@ func (c *Client) dropFailover(q *queueState, fo string) {
 	defer c.mu.Unlock()
 	if q.failoverURL == fo && !q.toFailover {
 		q.failoverURL, q.failoverHandles = "", nil
-		q.epoch++
 	}
 }
 
