@@ -58,8 +58,8 @@
 // SQS deduplicates for 5 minutes only, which does not cover periods longer
 // than that (a late starter's seed, a redelivered seed), so the taker of a
 // seed also reads the LastSweepTag tag of the work queue and skips the sweep
-// if one started less than half a period before this period began; it writes
-// the tag before listing. A standard queue would need a lock of our own for
+// if this period (or a later one) was already swept; it writes the tag before
+// listing. A standard queue would need a lock of our own for
 // the same effect.
 //
 // The Sweeper that takes the seed lists every queue with the prefix (pages of

@@ -28,13 +28,14 @@ var (
 	ErrStopped = errors.New("sweeper: stopped")
 )
 
-// LastSweepTag is the tag on the work queue that holds the time (Unix
-// milliseconds) at which the last sweep started. The client that takes a
-// seed skips the sweep if another one started less than half a period before
-// the seed's period began; this covers what FIFO deduplication cannot: seeds
-// sent more than 5 minutes apart (periods longer than the 5-minute
-// deduplication window, late starters, redelivered seeds).
-const LastSweepTag = "sqstemp.LastSweepTimestamp"
+// LastSweepTag is the tag on the work queue that holds the start (Unix
+// milliseconds) of the last sweep period that was swept. The client that
+// takes a seed skips the sweep if the seed's period, or a later one, was
+// already swept; this covers what FIFO deduplication cannot: seeds of one
+// period sent more than 5 minutes apart (periods longer than the 5-minute
+// deduplication window, late starters, redelivered seeds). All Sweepers of a
+// prefix should use the same SweepPeriod.
+const LastSweepTag = "sqstemp.LastSweptPeriodStart"
 
 // Work queue settings.
 const (
@@ -394,15 +395,13 @@ func (s *Sweeper) sweep(ctx context.Context, workURL string, n int64) error {
 	if err != nil {
 		return fmt.Errorf("sweeper: read last sweep of %s: %w", workURL, err)
 	}
-	if last, err := strconv.ParseInt(tags.Tags[LastSweepTag], 10, 64); err == nil {
-		if time.UnixMilli(last).After(s.periodStart(n).Add(-s.opts.SweepPeriod / 2)) {
-			s.log.Debug("sweep already done for this period", "period", n)
-			return nil
-		}
+	start := s.periodStart(n).UnixMilli()
+	if last, err := strconv.ParseInt(tags.Tags[LastSweepTag], 10, 64); err == nil && last >= start {
+		s.log.Debug("sweep already done for this period", "period", n)
+		return nil
 	}
-	now := s.opts.Clock.Now()
 	if _, err := s.api.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: &workURL, Tags: map[string]string{
-		LastSweepTag: strconv.FormatInt(now.UnixMilli(), 10),
+		LastSweepTag: strconv.FormatInt(start, 10),
 	}}); err != nil {
 		return fmt.Errorf("sweeper: record sweep on %s: %w", workURL, err)
 	}

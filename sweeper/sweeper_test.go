@@ -374,3 +374,15 @@ func urlOf(t testing.TB, api sqsapi.API, name string) string {
 	}
 	return *out.QueueUrl
 }
+
+// A sweep at start-up late in a period does not suppress the next period's.
+func TestLateStartupSweepDoesNotSkipNextPeriod(t *testing.T) {
+	e := newFakeEnv(t)
+	e.clk.Advance(50 * time.Second)
+	s := startSweeper(t, e.srv, e.opts(t, func(o *Options) { o.SweepPeriod = time.Minute })...)
+	e.drive(t, "start-up sweep", time.Second, func() bool { return s.Stats().Sweeps == 1 })
+	took := e.drive(t, "next period's sweep", time.Second, func() bool { return s.Stats().Sweeps == 2 })
+	if end := e.clk.Now().Sub(t0); end > 70*time.Second {
+		t.Errorf("second sweep at %v (waited %v), want right after the period boundary at 60 s", end, took)
+	}
+}
