@@ -232,7 +232,8 @@ func (s *Sweeper) seedLoop(ctx context.Context) {
 		if err := s.sendSeed(ctx, n); err != nil && ctx.Err() == nil {
 			s.logErr("send sweep seed failed; retrying next period", "period", n, "error", err)
 		}
-		wait = s.periodStart(n+1).Sub(s.opts.Clock.Now()) + s.seedJitter()
+		// Capped at one period, in case the wall clock stepped back.
+		wait = min(s.periodStart(n+1).Sub(s.opts.Clock.Now()), s.opts.SweepPeriod) + s.seedJitter()
 	}
 }
 
