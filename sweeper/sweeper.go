@@ -515,6 +515,11 @@ func messageCount(attrs map[string]string) (n int64, ok bool) {
 	return n, true
 }
 
+// maxRetentionSeconds is the longest retention tag a check honours as a
+// duration (about 73 years, a quarter of time.Duration's range, leaving room
+// for SkewMargin and NonEmptyGrace); longer ones mean "never idle".
+const maxRetentionSeconds = int64(1<<63-1) / int64(time.Second) / 4
+
 // check deletes queueURL if it carries the retention tag and its last
 // heartbeat is older than the retention period plus SkewMargin; an idle
 // queue that still holds messages is deleted only after NonEmptyGrace more.
@@ -533,6 +538,13 @@ func (s *Sweeper) check(ctx context.Context, queueURL string) error {
 	retSecs, err := strconv.ParseInt(rawRet, 10, 64)
 	if err != nil || retSecs < sqsapi.MinIdleRetentionSeconds {
 		s.log.Warn("queue has a bad retention tag; not deleting it", "queue", queueURL, "value", rawRet)
+		return nil
+	}
+	if retSecs > maxRetentionSeconds {
+		// Beyond time.Duration's range once the margins are added (the
+		// sums below would wrap around to negative and delete the queue at
+		// once): such a queue is never idle.
+		s.log.Debug("queue's retention tag is too long to ever expire; not deleting it", "queue", queueURL, "value", rawRet)
 		return nil
 	}
 	retention := time.Duration(retSecs) * time.Second
