@@ -1,0 +1,52 @@
+package sweeper
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sqstemp/sqstemp/sqsapi"
+)
+
+// FuzzCheckTarget feeds the refusal rule of check messages (untrusted: anyone
+// who can send to the work queue writes them) arbitrary queue URLs. A URL it
+// accepts must be a canonical-parse SQS queue URL with the prefix, on the
+// work queue's host and account, and neither the work queue nor its DLQ.
+func FuzzCheckTarget(f *testing.F) {
+	work := "https://sqs.us-east-1.amazonaws.com/000000000000/" + WorkQueueName(pfx)
+	for _, s := range []string{
+		"https://sqs.us-east-1.amazonaws.com/000000000000/" + pfx + "q",
+		"https://sqs.us-east-1.amazonaws.com/000000000000/payments",
+		"https://sqs.eu-west-1.amazonaws.com/000000000000/" + pfx + "q",
+		"https://sqs.us-east-1.amazonaws.com/111111111111/" + pfx + "q",
+		"https://SQS.us-east-1.amazonaws.com/000000000000/" + pfx + "q",
+		"https://sqs.us-east-1.amazonaws.com:443/000000000000/" + pfx + "q",
+		"https://x@sqs.us-east-1.amazonaws.com/000000000000/" + pfx + "q",
+		"https://sqs.us-east-1.amazonaws.com/000000000000/" + pfx + "q#x",
+		work,
+		"https://sqs.us-east-1.amazonaws.com/000000000000/" + DeadLetterQueueName(pfx),
+	} {
+		f.Add(s)
+	}
+	s := NewSweeper(nil)
+	loc, err := sqsapi.ParseQueueURL(work)
+	if err != nil {
+		f.Fatal(err)
+	}
+	s.workURL, s.workLoc = work, loc
+	f.Fuzz(func(t *testing.T, raw string) {
+		if s.refuse(raw) != "" {
+			return
+		}
+		u, err := sqsapi.ParseQueueURL(raw)
+		switch {
+		case err != nil:
+			t.Fatalf("accepted %q, which is no queue URL: %v", raw, err)
+		case !strings.HasPrefix(u.Name, pfx):
+			t.Fatalf("accepted %q without the prefix", raw)
+		case u.Name == WorkQueueName(pfx) || u.Name == DeadLetterQueueName(pfx):
+			t.Fatalf("accepted the sweeper's own queue %q", raw)
+		case u.Host != loc.Host || u.Account != loc.Account:
+			t.Fatalf("accepted %q on another endpoint or account", raw)
+		}
+	})
+}
