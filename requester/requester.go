@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -244,6 +245,14 @@ func validateRequest(in *sqs.SendMessageInput) (*sqs.SendMessageInput, error) {
 	}
 	if aws.ToString(in.QueueUrl) == "" {
 		return nil, &sqsapi.InvalidParameterError{Code: "MissingParameter", Param: "QueueUrl", Reason: "required: the queue to send the request to"}
+	}
+	if in.MessageBody == nil {
+		return nil, &sqsapi.InvalidParameterError{Code: "MissingParameter", Param: "MessageBody", Value: "<nil>", Reason: "required"}
+	}
+	for _, name := range slices.Sorted(maps.Keys(in.MessageAttributes)) {
+		if err := sqsapi.ValidateMessageAttributeName(name); err != nil {
+			return nil, err
+		}
 	}
 	if _, ok := in.MessageAttributes[sqsapi.ResponseQueueURLAttribute]; ok {
 		return nil, &sqsapi.InvalidParameterError{Param: "MessageAttributeName", Value: sqsapi.ResponseQueueURLAttribute,
