@@ -62,7 +62,8 @@ func newTransport() *http.Transport {
 
 // newEmuEnv starts a private emulator and a fault proxy (no faults yet).
 // maxAttempts and maxBackoff configure the SDK's standard retryer of the
-// client through the proxy (see faultproxy.SDKRetries).
+// client through the proxy (see faultproxy.SDKRetries); maxAttempts 0 keeps
+// the SDK's default configuration.
 func newEmuEnv(t *testing.T, maxAttempts int, maxBackoff time.Duration, optFns ...func(*faultproxy.Options)) *emuEnv {
 	t.Helper()
 	e := &emuEnv{em: emulator.StartForTest(t)}
@@ -72,7 +73,11 @@ func newEmuEnv(t *testing.T, maxAttempts int, maxBackoff time.Duration, optFns .
 	}
 	e.proxy = p
 	t.Cleanup(func() { _ = p.Close() })
-	e.faulty = e.client(t, p.URL(), faultproxy.SDKRetries(maxAttempts, maxBackoff))
+	if maxAttempts > 0 {
+		e.faulty = e.client(t, p.URL(), faultproxy.SDKRetries(maxAttempts, maxBackoff))
+	} else {
+		e.faulty = e.client(t, p.URL()) // the SDK's default: standard retryer, 3 attempts, retry quota
+	}
 	e.direct = e.client(t, e.em.Endpoint())
 	t.Cleanup(e.closeIdle)
 	return e
