@@ -13,7 +13,7 @@
 // while a call to it is in flight wait, and go out in SendMessageBatch calls
 // of up to MaxBatch (10) entries whose total payload (bodies plus message
 // and system attribute names, types and values, counted like SQS counts
-// them) stays within MaxBatchBytes (256 KiB):
+// them) stays within MaxBatchBytes (1 MiB, SQS's limit on a batch):
 //
 //   - a full batch (MaxBatch messages, or as many as fit before the next
 //     would exceed MaxBatchBytes) goes at once, since waiting cannot make it

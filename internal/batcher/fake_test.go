@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -181,13 +182,15 @@ func (g *gate) before(ctx context.Context, c fakeCall) error {
 	}
 }
 
-// waitFor spins until cond holds. It is not a timed assertion: the test's
-// own deadline bounds it.
+// waitFor spins until cond holds. It is not a timed assertion: the bound is
+// a minute, far beyond any healthy run, so a wrong expectation fails with a
+// message instead of hanging the package until the test binary times out.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for i := 0; !cond(); i++ {
-		if i > 0 && i%1_000_000 == 0 {
-			t.Logf("still waiting for %s", what)
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
 		}
 		runtime.Gosched()
 	}

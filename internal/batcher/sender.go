@@ -39,7 +39,7 @@ type SenderOptions struct {
 	MaxBatch int
 	// MaxBatchBytes bounds the total payload of a batch, counted like SQS
 	// counts it (bodies plus message attribute names, types and values).
-	// Default (0) 262144, SQS's limit. A single message larger than this is
+	// Default (0) sqsapi.MaxMessageSizeBytes (1 MiB), SQS's limit. A single message larger than this is
 	// sent alone with SendMessage, and SQS decides.
 	MaxBatchBytes int
 	// CallTimeout bounds each batch call. Default (0) DefaultCallTimeout.

@@ -131,7 +131,7 @@ func TestSenderBatchSizeLimit(t *testing.T) {
 		}
 		return nil
 	}
-	s := NewSender(api)
+	s := NewSender(api, func(o *SenderOptions) { o.MaxBatchBytes = 256 * 1024 })
 	defer s.Close(context.Background())
 	first := startBlocked(t, s, g, "first")
 	big := strings.Repeat("x", 100*1024)
