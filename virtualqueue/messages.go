@@ -307,102 +307,54 @@ func (c *Client) toHost(op, url string) (string, bool, error) {
 	return hostURL, true, nil
 }
 
-// DeleteMessage on a virtual queue deletes the message from its host queue.
-func (c *Client) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
+// onHost runs call, an operation on messages, on the host queue when the
+// input's QueueUrl (reached through queueURL) is a virtual queue URL, and
+// passes it through unchanged otherwise. in is not modified.
+func onHost[In, Out any](ctx context.Context, c *Client, op string, in *In, queueURL func(*In) **string,
+	call func(context.Context, *In, ...func(*sqs.Options)) (*Out, error), optFns []func(*sqs.Options)) (*Out, error) {
 	if in == nil {
-		in = &sqs.DeleteMessageInput{}
+		in = new(In)
 	}
-	const op = "DeleteMessage"
 	if c.closedFlag.Load() {
 		return nil, errClosed(op)
 	}
-	hostURL, ok, err := c.toHost(op, aws.ToString(in.QueueUrl))
+	url := aws.ToString(*queueURL(in))
+	hostURL, ok, err := c.toHost(op, url)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return c.api.DeleteMessage(ctx, in, optFns...)
+		return call(ctx, in, optFns...)
 	}
 	cp := *in
-	cp.QueueUrl = aws.String(hostURL)
-	out, err := c.api.DeleteMessage(ctx, &cp, optFns...)
+	*queueURL(&cp) = aws.String(hostURL)
+	out, err := call(ctx, &cp, optFns...)
 	if err != nil {
-		return nil, fmt.Errorf("virtualqueue: %s on %s: %w", op, aws.ToString(in.QueueUrl), err)
+		return nil, fmt.Errorf("virtualqueue: %s on %s: %w", op, url, err)
 	}
 	return out, nil
+}
+
+// DeleteMessage on a virtual queue deletes the message from its host queue.
+func (c *Client) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
+	return onHost(ctx, c, "DeleteMessage", in, func(in *sqs.DeleteMessageInput) **string { return &in.QueueUrl },
+		c.api.DeleteMessage, optFns)
 }
 
 // DeleteMessageBatch on a virtual queue deletes the messages from its host queue.
 func (c *Client) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
-	if in == nil {
-		in = &sqs.DeleteMessageBatchInput{}
-	}
-	const op = "DeleteMessageBatch"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
-	}
-	hostURL, ok, err := c.toHost(op, aws.ToString(in.QueueUrl))
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return c.api.DeleteMessageBatch(ctx, in, optFns...)
-	}
-	cp := *in
-	cp.QueueUrl = aws.String(hostURL)
-	out, err := c.api.DeleteMessageBatch(ctx, &cp, optFns...)
-	if err != nil {
-		return nil, fmt.Errorf("virtualqueue: %s on %s: %w", op, aws.ToString(in.QueueUrl), err)
-	}
-	return out, nil
+	return onHost(ctx, c, "DeleteMessageBatch", in, func(in *sqs.DeleteMessageBatchInput) **string { return &in.QueueUrl },
+		c.api.DeleteMessageBatch, optFns)
 }
 
 // ChangeMessageVisibility on a virtual queue changes it on the host queue.
 func (c *Client) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
-	if in == nil {
-		in = &sqs.ChangeMessageVisibilityInput{}
-	}
-	const op = "ChangeMessageVisibility"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
-	}
-	hostURL, ok, err := c.toHost(op, aws.ToString(in.QueueUrl))
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return c.api.ChangeMessageVisibility(ctx, in, optFns...)
-	}
-	cp := *in
-	cp.QueueUrl = aws.String(hostURL)
-	out, err := c.api.ChangeMessageVisibility(ctx, &cp, optFns...)
-	if err != nil {
-		return nil, fmt.Errorf("virtualqueue: %s on %s: %w", op, aws.ToString(in.QueueUrl), err)
-	}
-	return out, nil
+	return onHost(ctx, c, "ChangeMessageVisibility", in, func(in *sqs.ChangeMessageVisibilityInput) **string { return &in.QueueUrl },
+		c.api.ChangeMessageVisibility, optFns)
 }
 
 // ChangeMessageVisibilityBatch on a virtual queue changes it on the host queue.
 func (c *Client) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
-	if in == nil {
-		in = &sqs.ChangeMessageVisibilityBatchInput{}
-	}
-	const op = "ChangeMessageVisibilityBatch"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
-	}
-	hostURL, ok, err := c.toHost(op, aws.ToString(in.QueueUrl))
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return c.api.ChangeMessageVisibilityBatch(ctx, in, optFns...)
-	}
-	cp := *in
-	cp.QueueUrl = aws.String(hostURL)
-	out, err := c.api.ChangeMessageVisibilityBatch(ctx, &cp, optFns...)
-	if err != nil {
-		return nil, fmt.Errorf("virtualqueue: %s on %s: %w", op, aws.ToString(in.QueueUrl), err)
-	}
-	return out, nil
+	return onHost(ctx, c, "ChangeMessageVisibilityBatch", in, func(in *sqs.ChangeMessageVisibilityBatchInput) **string { return &in.QueueUrl },
+		c.api.ChangeMessageVisibilityBatch, optFns)
 }
