@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -239,12 +240,33 @@ func (r *Requester) roundTrip(ctx context.Context, req *sqs.SendMessageInput, op
 }
 
 // validateRequest checks in and returns a copy with its own attribute map.
+// validateRequestQueueURL refuses what cannot be an SQS queue URL. It is
+// deliberately looser than sqsapi.ParseQueueURL, so that SQS-compatible
+// servers with other path shapes keep working; a virtual queue URL is
+// refused because requests go to a real queue that a responder serves.
+func validateRequestQueueURL(raw string) error {
+	bad := func(reason string) error {
+		return &sqsapi.InvalidParameterError{Code: "InvalidAddress", Param: "QueueUrl", Value: raw, Reason: reason}
+	}
+	if strings.Contains(raw, "#") {
+		return bad("requests go to a real SQS queue that a responder serves, not to a virtual queue")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return bad("not an http(s) queue URL")
+	}
+	return nil
+}
+
 func validateRequest(in *sqs.SendMessageInput) (*sqs.SendMessageInput, error) {
 	if in == nil {
 		return nil, &sqsapi.InvalidParameterError{Code: "MissingParameter", Param: "SendMessageInput", Value: "<nil>", Reason: "required"}
 	}
 	if aws.ToString(in.QueueUrl) == "" {
 		return nil, &sqsapi.InvalidParameterError{Code: "MissingParameter", Param: "QueueUrl", Reason: "required: the queue to send the request to"}
+	}
+	if err := validateRequestQueueURL(aws.ToString(in.QueueUrl)); err != nil {
+		return nil, err
 	}
 	if in.MessageBody == nil {
 		return nil, &sqsapi.InvalidParameterError{Code: "MissingParameter", Param: "MessageBody", Value: "<nil>", Reason: "required"}

@@ -214,6 +214,9 @@ func (c *Client) CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, optF
 			Value: raw, Reason: "must be an integer number of seconds, at least 1"}
 	}
 	name := deref(in.QueueName)
+	if err := sqsapi.ValidateQueueName(name, sqsapi.IsFIFOQueueName(name) || in.Attributes[string(types.QueueAttributeNameFifoQueue)] == "true"); err != nil {
+		return nil, err
+	}
 	if !strings.HasPrefix(name, c.opts.QueuePrefix) {
 		return nil, &sqsapi.InvalidParameterError{Param: "QueueName", Value: name,
 			Reason: fmt.Sprintf("a queue with %s must have a name starting with the prefix %q", sqsapi.IdleQueueRetentionPeriodAttribute, c.opts.QueuePrefix)}

@@ -48,6 +48,16 @@ var refusedReasons = map[string]string{
 	sqsapi.HostQueueURLAttribute: "tempqueue chooses the host queue itself; use package virtualqueue to host virtual queues on a queue of your own",
 }
 
+// numericRanges are the ranges SQS allows for the numeric host attributes, so
+// that a bad value is refused before a host queue is created for it.
+var numericRanges = map[string][2]int64{
+	"DelaySeconds":                 {0, 900},
+	"MaximumMessageSize":           {1024, int64(sqsapi.MaxMessageSizeBytes)},
+	"MessageRetentionPeriod":       {60, 1209600},
+	"VisibilityTimeout":            {0, sqsapi.MaxVisibilityTimeoutSecs},
+	"KmsDataKeyReusePeriodSeconds": {60, 86400},
+}
+
 // queueSpec is a CreateQueue request taken apart.
 type queueSpec struct {
 	fifo      bool
@@ -105,6 +115,13 @@ func parseAttributes(name string, attrs map[string]string) (queueSpec, error) {
 			}
 			s.wait = int32(n)
 		default:
+			if r, ok := numericRanges[k]; ok {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n < r[0] || n > r[1] {
+					return s, &sqsapi.InvalidParameterError{Code: "InvalidAttributeValue", Param: k, Value: v,
+						Reason: "must be a whole number from " + strconv.FormatInt(r[0], 10) + " to " + strconv.FormatInt(r[1], 10)}
+				}
+			}
 			s.hostAttrs[k] = v
 		}
 	}

@@ -24,6 +24,11 @@ func withName(attrs map[string]types.MessageAttributeValue, name string) (map[st
 		return nil, &sqsapi.InvalidParameterError{Param: "MessageAttributeName", Value: sqsapi.VirtualQueueNameAttribute,
 			Reason: "reserved: it names the virtual queue a message is sent to"}
 	}
+	for name := range attrs {
+		if err := sqsapi.ValidateMessageAttributeName(name); err != nil {
+			return nil, err
+		}
+	}
 	if len(attrs) >= sqsapi.MaxMessageAttributes {
 		return nil, &sqsapi.InvalidParameterError{Param: "MessageAttributes", Value: strconv.Itoa(len(attrs)) + " attributes",
 			Reason: "a message to a virtual queue may carry at most 9 message attributes (the 10th names the virtual queue)"}

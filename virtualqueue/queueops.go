@@ -46,9 +46,14 @@ func (c *Client) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttribu
 	wantRet := all || slices.Contains(in.AttributeNames, sqsapi.IdleQueueRetentionPeriodAttribute)
 	var hostNames []types.QueueAttributeName
 	for _, n := range in.AttributeNames {
-		if n != sqsapi.HostQueueURLAttribute && n != sqsapi.IdleQueueRetentionPeriodAttribute {
-			hostNames = append(hostNames, n)
+		if n == sqsapi.HostQueueURLAttribute || n == sqsapi.IdleQueueRetentionPeriodAttribute {
+			continue
 		}
+		if !slices.Contains(n.Values(), n) {
+			return nil, fmt.Errorf("virtualqueue: %s of %s: %w", op, url, &sqsapi.InvalidParameterError{
+				Code: "InvalidAttributeName", Param: "AttributeName", Value: string(n), Reason: "not a queue attribute"})
+		}
+		hostNames = append(hostNames, n)
 	}
 	attrs := make(map[string]string)
 	if len(hostNames) > 0 {

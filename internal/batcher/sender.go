@@ -154,6 +154,11 @@ func (s *Sender) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optF
 		return nil, fmt.Errorf("batcher: SendMessage: not sent: %w", err)
 	}
 	url := aws(in.QueueUrl)
+	if n := messageSize(in); n > sqsapi.MaxMessageSizeBytes {
+		return nil, fmt.Errorf("batcher: SendMessage to %s: not sent: %w", url, &sqsapi.InvalidParameterError{
+			Param: "MessageBody", Value: strconv.Itoa(len(aws(in.MessageBody))) + "-byte body (" + strconv.Itoa(n) + " bytes with attributes)",
+			Reason: "a message may be at most 1 MiB (1,048,576 bytes), body and attributes together"})
+	}
 	direct := len(optFns) > 0 || !batchable(in)
 	var r *sendReq
 	if !direct {
