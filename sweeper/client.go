@@ -564,6 +564,9 @@ func live(q *queueState) func(route) string {
 // DeleteQueue implements sqsapi.API. Deleting a heartbeated queue stops its
 // heartbeats and also deletes its failover queue, if any.
 func (c *Client) DeleteQueue(ctx context.Context, in *sqs.DeleteQueueInput, optFns ...func(*sqs.Options)) (*sqs.DeleteQueueOutput, error) {
+	if in == nil {
+		in = &sqs.DeleteQueueInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.DeleteQueue(ctx, in, optFns...)
@@ -590,17 +593,26 @@ func (c *Client) DeleteQueue(ctx context.Context, in *sqs.DeleteQueueInput, optF
 
 // GetQueueUrl implements sqsapi.API (pass-through).
 func (c *Client) GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {
+	if in == nil {
+		in = &sqs.GetQueueUrlInput{} // as *sqs.Client does
+	}
 	return c.api.GetQueueUrl(ctx, in, optFns...)
 }
 
 // ListQueues implements sqsapi.API (pass-through).
 func (c *Client) ListQueues(ctx context.Context, in *sqs.ListQueuesInput, optFns ...func(*sqs.Options)) (*sqs.ListQueuesOutput, error) {
+	if in == nil {
+		in = &sqs.ListQueuesInput{} // as *sqs.Client does
+	}
 	return c.api.ListQueues(ctx, in, optFns...)
 }
 
 // GetQueueAttributes implements sqsapi.API. For a heartbeated queue, it
 // reports IdleQueueRetentionPeriodSeconds when asked (by name or "All").
 func (c *Client) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
+	if in == nil {
+		in = &sqs.GetQueueAttributesInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.GetQueueAttributes(ctx, in, optFns...)
@@ -642,6 +654,9 @@ func (c *Client) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttribu
 // SetQueueAttributes implements sqsapi.API. The attributes set on a
 // heartbeated queue are remembered for its recreation.
 func (c *Client) SetQueueAttributes(ctx context.Context, in *sqs.SetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.SetQueueAttributesOutput, error) {
+	if in == nil {
+		in = &sqs.SetQueueAttributesInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.SetQueueAttributes(ctx, in, optFns...)
@@ -669,6 +684,9 @@ func (c *Client) SetQueueAttributes(ctx context.Context, in *sqs.SetQueueAttribu
 // PurgeQueue implements sqsapi.API. A heartbeated queue's failover queue is
 // purged too.
 func (c *Client) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, optFns ...func(*sqs.Options)) (*sqs.PurgeQueueOutput, error) {
+	if in == nil {
+		in = &sqs.PurgeQueueInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.PurgeQueue(ctx, in, optFns...)
@@ -727,6 +745,9 @@ func (c *Client) send(ctx context.Context, q *queueState, call func(url string) 
 // SendMessage implements sqsapi.API. Sends to a heartbeated queue go to its
 // failover queue while the original cannot be recreated.
 func (c *Client) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	if in == nil {
+		in = &sqs.SendMessageInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.SendMessage(ctx, in, optFns...)
@@ -743,6 +764,9 @@ func (c *Client) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optF
 
 // SendMessageBatch implements sqsapi.API, routed like SendMessage.
 func (c *Client) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	if in == nil {
+		in = &sqs.SendMessageBatchInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.SendMessageBatch(ctx, in, optFns...)
@@ -763,6 +787,9 @@ func (c *Client) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchI
 // original cannot be recreated; afterwards from the draining failover first
 // (without waiting), then from the original.
 func (c *Client) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	if in == nil {
+		in = &sqs.ReceiveMessageInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.ReceiveMessage(ctx, in, optFns...)
@@ -869,6 +896,9 @@ func (c *Client) goneOriginal(q *queueState, url string) bool {
 // queue its message was received from. Deleting a message whose queue was
 // deleted underneath us (with the message) succeeds.
 func (c *Client) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
+	if in == nil {
+		in = &sqs.DeleteMessageInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.DeleteMessage(ctx, in, optFns...)
@@ -890,6 +920,9 @@ func (c *Client) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, 
 
 // ChangeMessageVisibility implements sqsapi.API, routed like DeleteMessage.
 func (c *Client) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
+	if in == nil {
+		in = &sqs.ChangeMessageVisibilityInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.ChangeMessageVisibility(ctx, in, optFns...)
@@ -909,6 +942,9 @@ func (c *Client) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMess
 // DeleteMessage; entries for the original and for the failover queue are sent
 // as two batches and their results merged.
 func (c *Client) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	if in == nil {
+		in = &sqs.DeleteMessageBatchInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.DeleteMessageBatch(ctx, in, optFns...)
@@ -972,6 +1008,9 @@ func allDeleted(entries []types.DeleteMessageBatchRequestEntry) *sqs.DeleteMessa
 // ChangeMessageVisibilityBatch implements sqsapi.API, routed like
 // DeleteMessageBatch.
 func (c *Client) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	if in == nil {
+		in = &sqs.ChangeMessageVisibilityBatchInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.ChangeMessageVisibilityBatch(ctx, in, optFns...)
@@ -1017,6 +1056,9 @@ func (c *Client) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.Chang
 // TagQueue implements sqsapi.API. Tags set on a heartbeated queue are
 // remembered for its recreation.
 func (c *Client) TagQueue(ctx context.Context, in *sqs.TagQueueInput, optFns ...func(*sqs.Options)) (*sqs.TagQueueOutput, error) {
+	if in == nil {
+		in = &sqs.TagQueueInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.TagQueue(ctx, in, optFns...)
@@ -1039,6 +1081,9 @@ func (c *Client) TagQueue(ctx context.Context, in *sqs.TagQueueInput, optFns ...
 
 // UntagQueue implements sqsapi.API.
 func (c *Client) UntagQueue(ctx context.Context, in *sqs.UntagQueueInput, optFns ...func(*sqs.Options)) (*sqs.UntagQueueOutput, error) {
+	if in == nil {
+		in = &sqs.UntagQueueInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.UntagQueue(ctx, in, optFns...)
@@ -1060,6 +1105,9 @@ func (c *Client) UntagQueue(ctx context.Context, in *sqs.UntagQueueInput, optFns
 
 // ListQueueTags implements sqsapi.API.
 func (c *Client) ListQueueTags(ctx context.Context, in *sqs.ListQueueTagsInput, optFns ...func(*sqs.Options)) (*sqs.ListQueueTagsOutput, error) {
+	if in == nil {
+		in = &sqs.ListQueueTagsInput{} // as *sqs.Client does
+	}
 	q := c.tracked(in.QueueUrl)
 	if q == nil {
 		return c.api.ListQueueTags(ctx, in, optFns...)

@@ -1,0 +1,82 @@
+package reliability
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sqstemp/sqstemp/requester"
+	"github.com/sqstemp/sqstemp/responder"
+	"github.com/sqstemp/sqstemp/sqsapi"
+	"github.com/sqstemp/sqstemp/sqstest"
+	"github.com/sqstemp/sqstemp/sweeper"
+	"github.com/sqstemp/sqstemp/tempqueue"
+	"github.com/sqstemp/sqstemp/virtualqueue"
+)
+
+func callAllWithNil(t *testing.T, name string, api sqsapi.API) {
+	ctx := context.Background()
+	calls := map[string]func() error{
+		"CreateQueue":                  func() error { _, err := api.CreateQueue(ctx, nil); return err },
+		"DeleteQueue":                  func() error { _, err := api.DeleteQueue(ctx, nil); return err },
+		"GetQueueUrl":                  func() error { _, err := api.GetQueueUrl(ctx, nil); return err },
+		"ListQueues":                   func() error { _, err := api.ListQueues(ctx, nil); return err },
+		"GetQueueAttributes":           func() error { _, err := api.GetQueueAttributes(ctx, nil); return err },
+		"SetQueueAttributes":           func() error { _, err := api.SetQueueAttributes(ctx, nil); return err },
+		"PurgeQueue":                   func() error { _, err := api.PurgeQueue(ctx, nil); return err },
+		"SendMessage":                  func() error { _, err := api.SendMessage(ctx, nil); return err },
+		"SendMessageBatch":             func() error { _, err := api.SendMessageBatch(ctx, nil); return err },
+		"ReceiveMessage":               func() error { _, err := api.ReceiveMessage(ctx, nil); return err },
+		"DeleteMessage":                func() error { _, err := api.DeleteMessage(ctx, nil); return err },
+		"DeleteMessageBatch":           func() error { _, err := api.DeleteMessageBatch(ctx, nil); return err },
+		"ChangeMessageVisibility":      func() error { _, err := api.ChangeMessageVisibility(ctx, nil); return err },
+		"ChangeMessageVisibilityBatch": func() error { _, err := api.ChangeMessageVisibilityBatch(ctx, nil); return err },
+		"TagQueue":                     func() error { _, err := api.TagQueue(ctx, nil); return err },
+		"UntagQueue":                   func() error { _, err := api.UntagQueue(ctx, nil); return err },
+		"ListQueueTags":                func() error { _, err := api.ListQueueTags(ctx, nil); return err },
+	}
+	for op, f := range calls {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("%s.%s(nil) panicked: %v", name, op, p)
+				}
+			}()
+			_ = f()
+		}()
+	}
+}
+
+// TestNilInputsNeverPanic calls every sqsapi.API method of every client with a
+// nil input, as code written against *sqs.Client may (the SDK treats nil as an
+// empty input): an error is fine, a panic is not.
+func TestNilInputsNeverPanic(t *testing.T) {
+	srv := sqstest.New()
+	defer srv.Close()
+	callAllWithNil(t, "sqstest", srv)
+	vq := virtualqueue.New(srv)
+	defer vq.Close(context.Background())
+	callAllWithNil(t, "virtualqueue", vq)
+	sw := sweeper.New(srv)
+	defer sw.Close(context.Background())
+	callAllWithNil(t, "sweeper", sw)
+	tq, err := tempqueue.New(context.Background(), srv, func(o *tempqueue.Options) { o.DisableSweeper = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tq.Close(context.Background())
+	callAllWithNil(t, "tempqueue", tq)
+	rq, err := requester.New(context.Background(), srv, func(o *requester.Options) { o.TempQueue.DisableSweeper = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rq.Close(context.Background())
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Errorf("requester nil panicked: %v", p)
+			}
+		}()
+		_, _ = rq.SendMessageAndGetResponse(context.Background(), nil)
+	}()
+	_ = responder.New(srv)
+}
