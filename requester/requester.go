@@ -337,7 +337,10 @@ func (r *Requester) Stats() Stats {
 // Close makes waiting requests return an error wrapping ErrClosed, waits for
 // them, sends the pending deletes of responses, deletes the host queue and
 // stops every goroutine, or gives up when ctx ends. It returns the errors
-// met, joined, and is idempotent.
+// met, joined, and is idempotent. Response deletes that failed (during an
+// outage, say) are logged when they fail and counted in Stats().Acker; Close
+// reports them only if the host queue could not be deleted, since deleting
+// it deletes those responses too.
 func (r *Requester) Close(ctx context.Context) error {
 	r.closeOnce.Do(func() {
 		r.mu.Lock()
@@ -346,14 +349,17 @@ func (r *Requester) Close(ctx context.Context) error {
 		r.cancel()
 		r.inflight.Wait() // prompt: every wait and send was just cancelled
 		var errs []error
-		if err := r.acker.Close(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("requester: delete responses: %w", err))
-		}
+		ackErr := r.acker.Close(ctx)
 		if err := r.sender.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("requester: %w", err))
 		}
 		if err := r.tq.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("requester: %w", err))
+			// Responses whose delete failed (each was logged) are still on
+			// the host queue only if it could not be deleted.
+			if ackErr != nil {
+				errs = append(errs, fmt.Errorf("requester: delete responses: %w", ackErr))
+			}
 		}
 		r.closeErr = errors.Join(errs...)
 	})
