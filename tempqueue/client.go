@@ -84,6 +84,8 @@ func New(ctx context.Context, api sqsapi.API, optFns ...func(*Options)) (*Client
 		so.QueuePrefix = o.QueuePrefix
 		so.HeartbeatInterval = o.HeartbeatInterval
 		so.SweepPeriod = o.SweepPeriod
+		so.SkewMargin = o.SweepSkewMargin
+		so.NonEmptyGrace = o.SweepNonEmptyGrace
 		so.Logger = o.Logger
 		so.Clock = o.Clock
 	}
@@ -94,6 +96,7 @@ func New(ctx context.Context, api sqsapi.API, optFns ...func(*Options)) (*Client
 	}
 	c.vq = virtualqueue.New(c.sw, func(vo *virtualqueue.Options) {
 		vo.PollersPerHost = o.PollersPerHost
+		vo.MaxPollersPerHost = o.MaxPollersPerHost
 		vo.HostWaitTime = o.HostWaitTime
 		vo.OrphanHandler = orphans
 		vo.MaxQueues = o.MaxQueues

@@ -33,6 +33,14 @@ type Options struct {
 	// swept. Default 5 min.
 	SweepPeriod time.Duration
 
+	// SweepSkewMargin and SweepNonEmptyGrace tune what this Client's sweeper
+	// deletes (sweeper.Options.SkewMargin and NonEmptyGrace): the margin
+	// added to a queue's retention for clock skew (default 10 s), and the
+	// extra idle time before an idle queue that still holds messages is
+	// deleted (default 1 h; negative: never).
+	SweepSkewMargin    time.Duration
+	SweepNonEmptyGrace time.Duration
+
 	// DisableSweeper stops this Client from taking part in the fleet-wide
 	// sweep (its host queues are still heartbeated, so sweepers elsewhere
 	// can delete them if this process dies).
@@ -45,6 +53,10 @@ type Options struct {
 	// PollersPerHost is the number of concurrent long polls per host queue.
 	// Default 1.
 	PollersPerHost int
+
+	// MaxPollersPerHost bounds the long polls per host queue while it is
+	// busy (virtualqueue.Options.MaxPollersPerHost). Default 8.
+	MaxPollersPerHost int
 
 	// MaxQueues bounds the number of virtual queues. Default 1,000,000.
 	MaxQueues int
