@@ -496,34 +496,11 @@ func (s *Sweeper) sendChecks(ctx context.Context, workURL string, entries []type
 	}
 }
 
-var messageCountAttributes = []types.QueueAttributeName{
-	types.QueueAttributeNameApproximateNumberOfMessages,
-	types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-	types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
-}
-
-// messageCount sums the approximate message counts; ok is false if any is
-// missing or unreadable.
-func messageCount(attrs map[string]string) (n int64, ok bool) {
-	for _, a := range messageCountAttributes {
-		v, err := strconv.ParseInt(attrs[string(a)], 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		n += v
-	}
-	return n, true
-}
-
-// maxRetentionSeconds is the longest retention tag a check honours as a
-// duration (about 73 years, a quarter of time.Duration's range, leaving room
-// for SkewMargin and NonEmptyGrace); longer ones mean "never idle".
-const maxRetentionSeconds = int64(1<<63-1) / int64(time.Second) / 4
-
-// check deletes queueURL if it carries the retention tag and its last
-// heartbeat is older than the retention period plus SkewMargin; an idle
-// queue that still holds messages is deleted only after NonEmptyGrace more.
+// check applies the deletion rule (Rule.Decide) to queueURL and deletes it
+// if it is idle. The tags are read again right before DeleteQueue, so that a
+// heartbeat written while the attributes were read keeps the queue.
 func (s *Sweeper) check(ctx context.Context, queueURL string) error {
+	rule := Rule{SkewMargin: s.opts.SkewMargin, NonEmptyGrace: s.opts.NonEmptyGrace}
 	tags, err := s.api.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: &queueURL})
 	if sqsapi.IsQueueDoesNotExist(err) {
 		return nil
@@ -531,61 +508,42 @@ func (s *Sweeper) check(ctx context.Context, queueURL string) error {
 	if err != nil {
 		return fmt.Errorf("sweeper: check %s: read tags: %w", queueURL, err)
 	}
-	rawRet, ok := tags.Tags[sqsapi.RetentionTag]
-	if !ok {
-		return nil // not ours to delete, ever
-	}
-	retSecs, err := strconv.ParseInt(rawRet, 10, 64)
-	if err != nil || retSecs < sqsapi.MinIdleRetentionSeconds {
-		s.log.Warn("queue has a bad retention tag; not deleting it", "queue", queueURL, "value", rawRet)
+	d := rule.Decide(s.opts.Clock.Now(), tags.Tags, nil)
+	if d.Verdict != NeedAttributes {
+		if d.Verdict == Unreadable {
+			s.log.Warn("queue has unreadable tags; not deleting it", "queue", queueURL, "reason", d.Reason)
+		}
 		return nil
 	}
-	if retSecs > maxRetentionSeconds {
-		// Beyond time.Duration's range once the margins are added (the
-		// sums below would wrap around to negative and delete the queue at
-		// once): such a queue is never idle.
-		s.log.Debug("queue's retention tag is too long to ever expire; not deleting it", "queue", queueURL, "value", rawRet)
-		return nil
-	}
-	retention := time.Duration(retSecs) * time.Second
-	now := s.opts.Clock.Now()
-	hbMs, hbErr := strconv.ParseInt(tags.Tags[sqsapi.HeartbeatTag], 10, 64)
-	if hbErr == nil && now.Sub(time.UnixMilli(hbMs)) <= retention+s.opts.SkewMargin {
-		return nil // alive
-	}
-	attrs, err := s.api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &queueURL,
-		AttributeNames: append(messageCountAttributes[:len(messageCountAttributes):len(messageCountAttributes)], types.QueueAttributeNameCreatedTimestamp)})
+	attrs, err := s.api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &queueURL, AttributeNames: RuleAttributes()})
 	if sqsapi.IsQueueDoesNotExist(err) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("sweeper: check %s: read attributes: %w", queueURL, err)
 	}
-	last := time.UnixMilli(hbMs)
-	if hbErr != nil {
-		// No (readable) heartbeat: fall back to the creation time.
-		created, err := strconv.ParseInt(attrs.Attributes[string(types.QueueAttributeNameCreatedTimestamp)], 10, 64)
-		if err != nil {
-			s.log.Warn("queue has no heartbeat and no creation time; not deleting it", "queue", queueURL)
-			return nil
+	if d = rule.Decide(s.opts.Clock.Now(), tags.Tags, attrs.Attributes); d.Verdict != Idle {
+		if d.Verdict == Unreadable {
+			s.log.Warn("queue has unreadable tags; not deleting it", "queue", queueURL, "reason", d.Reason)
 		}
-		last = time.Unix(created, 0)
-	}
-	idle := now.Sub(last)
-	if idle <= retention+s.opts.SkewMargin {
 		return nil
 	}
-	if n, ok := messageCount(attrs.Attributes); !ok || n > 0 {
-		if s.opts.NonEmptyGrace < 0 || idle <= retention+s.opts.SkewMargin+s.opts.NonEmptyGrace {
-			s.log.Debug("idle queue still holds messages; kept for the grace period", "queue", queueURL, "idle", idle, "messages", n)
-			return nil
-		}
+	// Double-check: a heartbeat may have landed since the first read.
+	tags, err = s.api.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: &queueURL})
+	if sqsapi.IsQueueDoesNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sweeper: check %s: read tags again: %w", queueURL, err)
+	}
+	if d = rule.Decide(s.opts.Clock.Now(), tags.Tags, attrs.Attributes); d.Verdict != Idle {
+		return nil
 	}
 	if _, err := s.api.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &queueURL}); err != nil && !sqsapi.IsQueueDoesNotExist(err) {
 		return fmt.Errorf("sweeper: delete idle queue %s: %w", queueURL, err)
 	}
 	s.deleted.Add(1)
-	s.log.Info("deleted idle queue", "queue", queueURL, "idle", idle, "retention", retention)
+	s.log.Info("deleted idle queue", "queue", queueURL, "reason", d.Reason)
 	return nil
 }
 
