@@ -2,9 +2,7 @@ package sqstest
 
 import (
 	"crypto/md5"
-	"encoding/binary"
 	"encoding/hex"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -20,51 +18,9 @@ func md5Hex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// md5OfAttributes computes MD5OfMessageAttributes as SQS does: over the
-// attributes sorted by name, each encoded as length-prefixed (4-byte big
-// endian) name and data type, a transport byte (1 string, 2 binary, 3 string
-// list, 4 binary list) and the length-prefixed value(s). It returns "" for no
-// attributes.
+// md5OfAttributes computes MD5OfMessageAttributes as SQS does.
 func md5OfAttributes(attrs map[string]types.MessageAttributeValue) string {
-	if len(attrs) == 0 {
-		return ""
-	}
-	names := make([]string, 0, len(attrs))
-	for k := range attrs {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	h := md5.New()
-	var lenBuf [4]byte
-	writeLen := func(b []byte) {
-		binary.BigEndian.PutUint32(lenBuf[:], uint32(len(b)))
-		h.Write(lenBuf[:])
-		h.Write(b)
-	}
-	for _, name := range names {
-		v := attrs[name]
-		writeLen([]byte(name))
-		writeLen([]byte(deref(v.DataType)))
-		switch {
-		case v.StringValue != nil:
-			h.Write([]byte{1})
-			writeLen([]byte(*v.StringValue))
-		case v.BinaryValue != nil:
-			h.Write([]byte{2})
-			writeLen(v.BinaryValue)
-		case v.StringListValues != nil:
-			h.Write([]byte{3})
-			for _, s := range v.StringListValues {
-				writeLen([]byte(s))
-			}
-		case v.BinaryListValues != nil:
-			h.Write([]byte{4})
-			for _, b := range v.BinaryListValues {
-				writeLen(b)
-			}
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return sqsapi.MD5OfMessageAttributes(attrs)
 }
 
 func deref(p *string) string {
