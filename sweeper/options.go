@@ -53,6 +53,13 @@ type Options struct {
 	// Clock drives heartbeats, sweep periods, idleness and backoff.
 	// Default: the wall clock.
 	Clock clock.Clock
+
+	// TagBudget paces the tagging actions (TagQueue, UntagQueue,
+	// ListQueueTags) of heartbeats and checks, which SQS limits per account.
+	// Default: one budget shared by every Client and Sweeper of the process
+	// (DefaultTagRate per second, bursts of DefaultTagBurst); with a Clock of
+	// their own, one budget each on that clock.
+	TagBudget *TagBudget
 }
 
 const (
@@ -95,7 +102,9 @@ func resolveOptions(optFns []func(*Options)) Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	customClock := o.Clock != nil
 	o.Clock = clock.OrReal(o.Clock)
+	o.TagBudget = defaultBudget(o, customClock)
 	return o
 }
 

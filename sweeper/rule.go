@@ -1,10 +1,13 @@
 package sweeper
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sqstemp/sqstemp/sqsapi"
@@ -208,4 +211,49 @@ func clip(s string) string {
 		return s[:40] + "..."
 	}
 	return s
+}
+
+// Check applies r to the queue at queueURL as a sweep does: it reads the
+// queue's tags and, when the rule needs them, its attributes; if the queue is
+// Idle it asks mayDelete (nil means yes), reads the tags once more right
+// before DeleteQueue (a heartbeat may have landed meanwhile), and deletes
+// the queue if it is still Idle. It returns the last decision and whether
+// the queue was deleted. A queue that no longer exists is no error: the
+// decision is then the zero Decision.
+func (r Rule) Check(ctx context.Context, api sqsapi.API, queueURL string, now func() time.Time, mayDelete func(Decision) bool) (Decision, bool, error) {
+	tags, err := api.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: &queueURL})
+	if err != nil {
+		return Decision{}, false, gone(err, "read tags of "+queueURL)
+	}
+	d := r.Decide(now(), tags.Tags, nil)
+	if d.Verdict != NeedAttributes {
+		return d, false, nil
+	}
+	attrs, err := api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &queueURL, AttributeNames: RuleAttributes()})
+	if err != nil {
+		return d, false, gone(err, "read attributes of "+queueURL)
+	}
+	if d = r.Decide(now(), tags.Tags, attrs.Attributes); d.Verdict != Idle || (mayDelete != nil && !mayDelete(d)) {
+		return d, false, nil
+	}
+	tags, err = api.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: &queueURL})
+	if err != nil {
+		return d, false, gone(err, "read tags again of "+queueURL)
+	}
+	if d = r.Decide(now(), tags.Tags, attrs.Attributes); d.Verdict != Idle {
+		return d, false, nil
+	}
+	if _, err := api.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &queueURL}); err != nil {
+		return d, false, gone(err, "delete idle queue "+queueURL)
+	}
+	return d, true, nil
+}
+
+// gone returns nil for a queue that does not exist (nothing left to check),
+// else err wrapped with what was being done.
+func gone(err error, doing string) error {
+	if sqsapi.IsQueueDoesNotExist(err) {
+		return nil
+	}
+	return fmt.Errorf("sweeper: %s: %w", doing, err)
 }

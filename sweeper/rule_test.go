@@ -1,12 +1,18 @@
 package sweeper
 
 import (
+	"context"
 	"math"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
+	"github.com/sqstemp/sqstemp/sqstest"
 )
 
 func TestRuleDecide(t *testing.T) {
@@ -89,5 +95,49 @@ func TestRuleDecideReportsWhatItRead(t *testing.T) {
 		map[string]string{"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0", "ApproximateNumberOfMessagesDelayed": "0"})
 	if d.Verdict != Idle || d.Retention != 300*time.Second || !d.LastHeartbeat.Equal(hb) || d.IdleFor != 400*time.Second {
 		t.Fatalf("Decide = %+v; want Idle, retention 5m, heartbeat %v, idle 400s", d, hb)
+	}
+}
+
+// heartbeatDuringCheck writes a fresh heartbeat on the queue right after the
+// check reads its attributes, as a live owner might.
+type heartbeatDuringCheck struct {
+	sqsapi.API
+	now func() time.Time
+}
+
+func (h heartbeatDuringCheck) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
+	out, err := h.API.GetQueueAttributes(ctx, in, optFns...)
+	if err == nil {
+		_, err = h.API.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: in.QueueUrl,
+			Tags: map[string]string{sqsapi.HeartbeatTag: strconv.FormatInt(h.now().UnixMilli(), 10)}})
+	}
+	return out, err
+}
+
+func TestRuleCheckReadsTagsAgainBeforeDeleting(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))
+	srv := sqstest.New(func(o *sqstest.Options) { o.Clock = clk })
+	defer srv.Close()
+	stale := strconv.FormatInt(clk.Now().Add(-time.Hour).UnixMilli(), 10)
+	tags := map[string]string{sqsapi.RetentionTag: "300", sqsapi.HeartbeatTag: stale}
+	rule := Rule{SkewMargin: 10 * time.Second, NonEmptyGrace: time.Hour}
+	ctx := context.Background()
+
+	live := testutil.CreateQueue(t, srv, "live", nil, tags)
+	d, deleted, err := rule.Check(ctx, heartbeatDuringCheck{srv, clk.Now}, live, clk.Now, nil)
+	if err != nil || deleted || d.Verdict != InUse {
+		t.Fatalf("Check = %v, deleted %v, %v; want the queue kept as in use after its new heartbeat", d.Verdict, deleted, err)
+	}
+
+	dead := testutil.CreateQueue(t, srv, "dead", nil, tags)
+	if _, deleted, err := rule.Check(ctx, srv, dead, clk.Now, func(Decision) bool { return false }); err != nil || deleted {
+		t.Fatalf("Check with mayDelete refusing: deleted %v, %v", deleted, err)
+	}
+	d, deleted, err = rule.Check(ctx, srv, dead, clk.Now, nil)
+	if err != nil || !deleted || d.Verdict != Idle {
+		t.Fatalf("Check = %v, deleted %v, %v; want an idle queue deleted", d.Verdict, deleted, err)
+	}
+	if _, deleted, err := rule.Check(ctx, srv, dead, clk.Now, nil); err != nil || deleted {
+		t.Fatalf("Check of a deleted queue: deleted %v, %v; want nothing and no error", deleted, err)
 	}
 }

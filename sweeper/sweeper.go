@@ -496,54 +496,21 @@ func (s *Sweeper) sendChecks(ctx context.Context, workURL string, entries []type
 	}
 }
 
-// check applies the deletion rule (Rule.Decide) to queueURL and deletes it
-// if it is idle. The tags are read again right before DeleteQueue, so that a
-// heartbeat written while the attributes were read keeps the queue.
+// check applies the deletion rule to queueURL (Rule.Check) and deletes it
+// if it is idle.
 func (s *Sweeper) check(ctx context.Context, queueURL string) error {
 	rule := Rule{SkewMargin: s.opts.SkewMargin, NonEmptyGrace: s.opts.NonEmptyGrace}
-	tags, err := s.api.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: &queueURL})
-	if sqsapi.IsQueueDoesNotExist(err) {
-		return nil
-	}
+	d, deleted, err := rule.Check(ctx, s.api, queueURL, s.opts.Clock.Now, nil)
 	if err != nil {
-		return fmt.Errorf("sweeper: check %s: read tags: %w", queueURL, err)
+		return err
 	}
-	d := rule.Decide(s.opts.Clock.Now(), tags.Tags, nil)
-	if d.Verdict != NeedAttributes {
-		if d.Verdict == Unreadable {
-			s.log.Warn("queue has unreadable tags; not deleting it", "queue", queueURL, "reason", d.Reason)
-		}
-		return nil
+	switch {
+	case deleted:
+		s.deleted.Add(1)
+		s.log.Info("deleted idle queue", "queue", queueURL, "reason", d.Reason)
+	case d.Verdict == Unreadable:
+		s.log.Warn("queue has unreadable tags; not deleting it", "queue", queueURL, "reason", d.Reason)
 	}
-	attrs, err := s.api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &queueURL, AttributeNames: RuleAttributes()})
-	if sqsapi.IsQueueDoesNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sweeper: check %s: read attributes: %w", queueURL, err)
-	}
-	if d = rule.Decide(s.opts.Clock.Now(), tags.Tags, attrs.Attributes); d.Verdict != Idle {
-		if d.Verdict == Unreadable {
-			s.log.Warn("queue has unreadable tags; not deleting it", "queue", queueURL, "reason", d.Reason)
-		}
-		return nil
-	}
-	// Double-check: a heartbeat may have landed since the first read.
-	tags, err = s.api.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: &queueURL})
-	if sqsapi.IsQueueDoesNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sweeper: check %s: read tags again: %w", queueURL, err)
-	}
-	if d = rule.Decide(s.opts.Clock.Now(), tags.Tags, attrs.Attributes); d.Verdict != Idle {
-		return nil
-	}
-	if _, err := s.api.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &queueURL}); err != nil && !sqsapi.IsQueueDoesNotExist(err) {
-		return fmt.Errorf("sweeper: delete idle queue %s: %w", queueURL, err)
-	}
-	s.deleted.Add(1)
-	s.log.Info("deleted idle queue", "queue", queueURL, "reason", d.Reason)
 	return nil
 }
 
