@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
@@ -390,5 +391,35 @@ func TestUsageNamesEveryFlag(t *testing.T) {
 				t.Errorf("usage does not describe flag -%s of %s", f.Name, name)
 			}
 		})
+	}
+}
+
+// looseListing is an SQS whose ListQueues also returns a queue outside the
+// prefix asked for.
+type looseListing struct {
+	*sqstest.Server
+	extra string
+}
+
+func (l looseListing) ListQueues(ctx context.Context, in *sqs.ListQueuesInput, optFns ...func(*sqs.Options)) (*sqs.ListQueuesOutput, error) {
+	out, err := l.Server.ListQueues(ctx, in, optFns...)
+	if err == nil {
+		out.QueueUrls = append(out.QueueUrls, l.extra)
+	}
+	return out, err
+}
+
+// TestSweepOnlyTouchesThePrefix: the command deletes what it lists, so it
+// does not trust the server's prefix filter.
+func TestSweepOnlyTouchesThePrefix(t *testing.T) {
+	srv := newServer(t)
+	f := newFleet(t, srv)
+	other := testutil.CreateQueue(t, srv, "other-idle-too", nil, tags("300", now.Add(-time.Hour)))
+	stdout, _, code := invoke(testEnv(looseListing{srv, other}), "sweep", "-prefix", prefix, "-json")
+	if rows := jsonLines(t, stdout); code != 0 || len(rows) != 1 || rows[0]["url"] != f.idle {
+		t.Errorf("exit %d, rows %v; want only %s deleted", code, rows, f.idle)
+	}
+	if !exists(t, srv, other) {
+		t.Error("sweep deleted a queue outside the prefix")
 	}
 }
