@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
@@ -86,7 +87,7 @@ func run(ctx context.Context, out io.Writer, endpoint string) (before, after map
 		defer srv.Close()
 		base = srv
 	} else {
-		c, err := awsclient.New(ctx, endpoint)
+		c, err := sqsClient(ctx, endpoint)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -144,4 +145,18 @@ func format(m map[string]int64) string {
 		total += m[op]
 	}
 	return fmt.Sprintf("%d (%s)", total, strings.TrimSpace(b.String()))
+}
+
+// sqsClient returns the SQS client for -endpoint "aws" or a URL.
+func sqsClient(ctx context.Context, endpoint string) (*sqs.Client, error) {
+	if endpoint != "aws" {
+		return awsclient.New(ctx, endpoint) // an SQS-compatible server, with test credentials
+	}
+	// Real AWS: credentials, region and endpoint (AWS_ENDPOINT_URL_SQS)
+	// from the SDK's standard chain; nothing else is needed.
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return sqs.NewFromConfig(cfg), nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/uuid"
@@ -94,7 +95,7 @@ func run(ctx context.Context, out io.Writer, endpoint string, logger *slog.Logge
 		defer srv.Close()
 		api = srv
 	} else {
-		c, err := awsclient.New(ctx, endpoint)
+		c, err := sqsClient(ctx, endpoint)
 		if err != nil {
 			return err
 		}
@@ -144,4 +145,18 @@ func run(ctx context.Context, out io.Writer, endpoint string, logger *slog.Logge
 		fmt.Fprintf(out, "client: login %q -> %q\n", login, answer)
 	}
 	return nil
+}
+
+// sqsClient returns the SQS client for -endpoint "aws" or a URL.
+func sqsClient(ctx context.Context, endpoint string) (*sqs.Client, error) {
+	if endpoint != "aws" {
+		return awsclient.New(ctx, endpoint) // an SQS-compatible server, with test credentials
+	}
+	// Real AWS: credentials, region and endpoint (AWS_ENDPOINT_URL_SQS)
+	// from the SDK's standard chain; nothing else is needed.
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return sqs.NewFromConfig(cfg), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sqstemp/sqstemp/internal/batcher"
@@ -14,12 +15,12 @@ func ExampleSender() {
 	ctx := context.Background()
 	srv := sqstest.New()
 	defer srv.Close()
-	q, _ := srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: new("example")})
+	q, _ := srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("example")})
 
 	s := batcher.NewSender(srv)
 	defer s.Close(ctx)
 	// A lone send goes out at once as a plain SendMessage.
-	out, err := s.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: new("hello")})
+	out, err := s.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("hello")})
 	fmt.Println(err, *out.MD5OfMessageBody)
 	fmt.Println(srv.CallCounts()["SendMessage"], srv.CallCounts()["SendMessageBatch"])
 	// Output:
@@ -31,9 +32,9 @@ func ExampleAcker() {
 	ctx := context.Background()
 	srv := sqstest.New()
 	defer srv.Close()
-	q, _ := srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: new("example")})
+	q, _ := srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("example")})
 	for range 3 {
-		srv.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: new("job")})
+		srv.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("job")})
 	}
 	recv, _ := srv.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10})
 

@@ -29,6 +29,12 @@ const (
 	opTagQueue
 	opUntagQueue
 	opListQueueTags
+	opAddPermission
+	opRemovePermission
+	opListDeadLetterSourceQueues
+	opStartMessageMoveTask
+	opCancelMessageMoveTask
+	opListMessageMoveTasks
 	numOps
 )
 
@@ -50,6 +56,12 @@ var opNames = [numOps]string{
 	"TagQueue",
 	"UntagQueue",
 	"ListQueueTags",
+	"AddPermission",
+	"RemovePermission",
+	"ListDeadLetterSourceQueues",
+	"StartMessageMoveTask",
+	"CancelMessageMoveTask",
+	"ListMessageMoveTasks",
 }
 
 // API wraps an sqsapi.API and counts every call made through it, failed

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/sqstemp/sqstemp/responder"
+)
+
+// maxConcurrency bounds the records of one event handled at once.
+const maxConcurrency = 10
+
+// handler answers the requests of Lambda SQS events.
+type handler struct {
+	responder *responder.Responder
+	// answer computes the response body for a request body. An error
+	// makes the record a batch item failure (it is tried again).
+	answer func(ctx context.Context, request string) (string, error)
+	log    *slog.Logger
+}
+
+// upperCase is the example's work: the request body in upper case.
+func upperCase(_ context.Context, request string) (string, error) {
+	if strings.TrimSpace(request) == "" {
+		return "", errors.New("empty request")
+	}
+	return strings.ToUpper(request), nil
+}
+
+// Handle handles every record of ev and reports those that failed as batch
+// item failures. It never returns an error: a failure of one record must
+// not make Lambda retry the others.
+func (h *handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	failed := make([]bool, len(ev.Records))
+	sem := make(chan struct{}, maxConcurrency)
+	var wg sync.WaitGroup
+	for i, rec := range ev.Records {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := h.handleRecord(ctx, rec); err != nil {
+				h.log.Warn("request failed; Lambda will retry it", "messageId", rec.MessageId, "err", err)
+				failed[i] = true
+			}
+		})
+	}
+	wg.Wait()
+	var resp events.SQSEventResponse
+	for i, f := range failed {
+		if f {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
+		}
+	}
+	return resp, nil
+}
+
+// handleRecord answers one request. A reply that can never be delivered is
+// logged, not returned: retrying would not help.
+func (h *handler) handleRecord(ctx context.Context, rec events.SQSMessage) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	req := toMessage(rec)
+	body, err := h.answer(ctx, aws.ToString(req.Body))
+	if err != nil {
+		return err
+	}
+	if !responder.IsResponseRequested(req) {
+		return nil // a one-way message: nobody waits for an answer
+	}
+	err = h.responder.SendResponse(ctx, req, &sqs.SendMessageInput{MessageBody: aws.String(body)})
+	var refused *responder.ReplyURLRefusedError
+	switch {
+	case errors.Is(err, responder.ErrStaleReply):
+		h.log.Info("requester gone; reply dropped", "messageId", rec.MessageId, "err", err)
+		return nil
+	case errors.As(err, &refused):
+		h.log.Warn("reply queue refused; reply dropped", "messageId", rec.MessageId, "url", refused.URL, "reason", refused.Reason)
+		return nil
+	}
+	return err
+}
