@@ -46,15 +46,18 @@ type rig struct {
 	queueURL string
 	req      *requester.Requester
 	resp     *responder.Responder
+	h        responder.Handler
 	served   chan error
+	serveCtx context.Context
 	stop     context.CancelFunc
+	started  bool
 }
 
 type rigOpts struct {
 	handler   responder.Handler // default: echo "re: <body>"
 	reqOpts   func(*requester.Options)
 	respOpts  func(*responder.Options)
-	noServe   bool
+	noServe   bool // serve later, with g.serve()
 	queueName string
 }
 
@@ -73,7 +76,7 @@ func newRig(t testing.TB, api sqsapi.API, ro rigOpts) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &rig{api: api, queueURL: aws.ToString(out.QueueUrl), served: make(chan error, 1)}
+	g := &rig{api: api, queueURL: aws.ToString(out.QueueUrl), served: make(chan error, 1), h: ro.handler}
 	t.Cleanup(func() { _, _ = api.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}) })
 	g.req, err = requester.New(ctx, api, func(o *requester.Options) {
 		o.Logger = quiet
@@ -91,19 +94,24 @@ func newRig(t testing.TB, api sqsapi.API, ro rigOpts) *rig {
 			ro.respOpts(o)
 		}
 	})
-	sctx, cancel := context.WithCancel(ctx)
-	g.stop = cancel
-	h := ro.handler
-	if h == nil {
-		h = responder.HandlerFunc(echo)
+	g.serveCtx, g.stop = context.WithCancel(ctx)
+	if g.h == nil {
+		g.h = responder.HandlerFunc(echo)
 	}
 	if !ro.noServe {
-		go func() { g.served <- g.resp.Serve(sctx, g.queueURL, h) }()
-	} else {
-		g.served <- nil
+		g.serve()
 	}
 	t.Cleanup(func() { g.shutdown(t) })
 	return g
+}
+
+// serve starts serving the request queue (once).
+func (g *rig) serve() {
+	if g.started {
+		return
+	}
+	g.started = true
+	go func() { g.served <- g.resp.Serve(g.serveCtx, g.queueURL, g.h) }()
 }
 
 var shutdownOnce sync.Map
@@ -113,6 +121,9 @@ func (g *rig) shutdown(t testing.TB) {
 		return
 	}
 	g.stop()
+	if !g.started {
+		g.served <- nil
+	}
 	if err := <-g.served; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
@@ -575,4 +586,24 @@ func TestBadResponseQueueAttributes(t *testing.T) {
 	if len(srv.CallCounts()) != 0 {
 		t.Errorf("calls made: %v", srv.CallCounts())
 	}
+}
+
+// queueCounts returns ApproximateNumberOfMessages and ...NotVisible of url.
+func queueCounts(t testing.TB, api sqsapi.API, url string) (visible, inFlight string) {
+	t.Helper()
+	out, err := api.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []types.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Attributes["ApproximateNumberOfMessages"], out.Attributes["ApproximateNumberOfMessagesNotVisible"]
+}
+
+// formatMillisUp formats t as Unix milliseconds, rounded up.
+func formatMillisUp(t time.Time) string {
+	ms := t.UnixMilli()
+	if t.After(time.UnixMilli(ms)) {
+		ms++
+	}
+	return strconv.FormatInt(ms, 10)
 }
