@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
 // Call sends req as a JSON request to the queue at queueURL and decodes
@@ -19,6 +21,9 @@ import (
 //	user, err := requester.Call[GetUser, User](ctx, r, queueURL, GetUser{ID: 42})
 func Call[Req, Resp any](ctx context.Context, r *Requester, queueURL string, req Req) (Resp, error) {
 	var resp Resp
+	if r == nil {
+		return resp, fmt.Errorf("requester: Call: %w", &sqsapi.InvalidParameterError{Code: "MissingParameter", Param: "Requester", Value: "<nil>", Reason: "required"})
+	}
 	body, err := json.Marshal(req)
 	if err != nil {
 		return resp, fmt.Errorf("requester: Call %s: encode request: %w", queueURL, err)
