@@ -572,6 +572,31 @@ func TestFIFOResponseQueues(t *testing.T) {
 	}
 }
 
+// TestFIFOResponseQueuesTyped: on FIFO response queues, a typed handler's
+// responses and error replies (which name no message group) get one from
+// Serve, so typed services work with FIFO requesters too.
+func TestFIFOResponseQueuesTyped(t *testing.T) {
+	srv := newServer(t)
+	g := newRig(t, srv, rigOpts{
+		reqOpts: func(o *requester.Options) { o.ResponseQueueAttributes = map[string]string{"FifoQueue": "true"} },
+		handler: responder.JSON(func(_ context.Context, id int) (string, error) {
+			if id != 1 {
+				return "", &responder.ReplyError{Code: "NotFound"}
+			}
+			return "one", nil
+		}),
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if got, err := requester.Call[int, string](ctx, g.req, g.queueURL, 1); err != nil || got != "one" {
+		t.Errorf("Call(1) = %q, %v", got, err)
+	}
+	var remote *requester.RemoteError
+	if _, err := requester.Call[int, string](ctx, g.req, g.queueURL, 2); !errors.As(err, &remote) || remote.Code != "NotFound" {
+		t.Errorf("Call(2): %v, want RemoteError NotFound", err)
+	}
+}
+
 func TestBadResponseQueueAttributes(t *testing.T) {
 	srv := newServer(t)
 	_, err := requester.New(context.Background(), srv, func(o *requester.Options) {

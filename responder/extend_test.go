@@ -3,7 +3,6 @@ package responder_test
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -18,12 +17,17 @@ import (
 
 // longHandlerRun runs two servers on a queue with a 30 s visibility timeout
 // and one request whose handler takes 90 s (simulated time), and returns
-// how often the handler ran and the first server's stats.
-func longHandlerRun(t *testing.T, maxExtension time.Duration) (int64, responder.Stats) {
+// when the handler started (simulated time since the request was sent) and
+// the servers' stats, summed.
+func longHandlerRun(t *testing.T, maxExtension time.Duration) ([]time.Duration, responder.Stats) {
 	e := newEnv(t, map[string]string{"VisibilityTimeout": "30"})
-	var calls atomic.Int64
+	var mu sync.Mutex
+	var starts []time.Duration
+	sent := time.Now()
 	h := responder.HandlerFunc(func(ctx context.Context, m types.Message) (*sqs.SendMessageInput, error) {
-		calls.Add(1)
+		mu.Lock()
+		starts = append(starts, time.Since(sent))
+		mu.Unlock()
 		time.Sleep(90 * time.Second)
 		return echo(ctx, m)
 	})
@@ -44,9 +48,11 @@ func longHandlerRun(t *testing.T, maxExtension time.Duration) (int64, responder.
 		})
 	}
 	wg.Wait()
-	st := a.Stats()
-	st.Handled += b.Stats().Handled
-	return calls.Load(), st
+	st, sb := a.Stats(), b.Stats()
+	st.Handled += sb.Handled
+	st.Extensions += sb.Extensions
+	st.Responses += sb.Responses
+	return starts, st
 }
 
 // TestLongHandlerHandledOnce: a 90 s handler on a queue with a 30 s
@@ -54,9 +60,10 @@ func longHandlerRun(t *testing.T, maxExtension time.Duration) (int64, responder.
 // extends the request's visibility while the handler runs.
 func TestLongHandlerHandledOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		calls, st := longHandlerRun(t, 0)
+		starts, st := longHandlerRun(t, 0)
+		calls := len(starts)
 		if calls != 1 {
-			t.Errorf("handler ran %d times, want 1", calls)
+			t.Errorf("handler ran %d times (at %v), want 1", calls, starts)
 		}
 		if st.Extensions < 3 {
 			t.Errorf("%d visibility extensions, want at least 3 (every 20 s for 90 s)", st.Extensions)
@@ -66,23 +73,25 @@ func TestLongHandlerHandledOnce(t *testing.T) {
 	})
 }
 
-// TestMaxExtensionBoundsExtension: past MaxExtension the request becomes
-// visible although its handler still runs, and a second server takes it;
-// with extension off the same happens after the first visibility timeout.
+// TestMaxExtensionBoundsExtension: MaxExtension after it was received the
+// request becomes visible although its handler still runs, and the second
+// server takes it; with extension off, that happens after the visibility
+// timeout.
 func TestMaxExtensionBoundsExtension(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		max      time.Duration
+		second   time.Duration // when the second server takes the request
 		extended bool
 	}{
-		{"MaxExtension 40s", 40 * time.Second, true},
-		{"off", -1, false},
+		{"MaxExtension 40s", 40 * time.Second, 40 * time.Second, true},
+		{"off", -1, 30 * time.Second, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				calls, st := longHandlerRun(t, tc.max)
-				if calls < 2 {
-					t.Errorf("handler ran %d times, want the request handed to the second server", calls)
+				starts, st := longHandlerRun(t, tc.max)
+				if len(starts) < 2 || starts[1]-starts[0] != tc.second {
+					t.Errorf("handler started at %v, want a second start %v after the first", starts, tc.second)
 				}
 				if (st.Extensions > 0) != tc.extended {
 					t.Errorf("%d extensions, want extended %v", st.Extensions, tc.extended)
