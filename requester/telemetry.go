@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -76,9 +75,7 @@ func (t *telemetry) endCall(ctx context.Context, span trace.Span, queue string, 
 	if err != nil {
 		kind := errorType(err)
 		attrs = append(attrs, rpcotel.ErrorType(kind))
-		span.SetAttributes(rpcotel.ErrorType(kind))
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
+		rpcotel.Fail(span, kind, err)
 	}
 	span.End()
 	ctx = context.WithoutCancel(ctx)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/sqstemp/sqstemp/internal/rpcotel"
 	"github.com/sqstemp/sqstemp/internal/rpcwire"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/virtualqueue"
@@ -46,7 +47,7 @@ func (s *server) handle(q *request) {
 	switch {
 	case errors.As(err, &reply):
 		r.tel.handlerDone(ctx, s.queueName, start, "")
-		fail(span, reply.Code, err)
+		rpcotel.Fail(span, reply.Code, err)
 		body, attrs := rpcwire.ErrorReply(reply.Code, reply.Message)
 		resp = &sqs.SendMessageInput{MessageBody: aws.String(body), MessageAttributes: attrs}
 	case err != nil:
@@ -55,7 +56,7 @@ func (s *server) handle(q *request) {
 			kind = "panic"
 		}
 		r.tel.handlerDone(ctx, s.queueName, start, kind)
-		fail(span, kind, err)
+		rpcotel.Fail(span, kind, err)
 		s.handlerFailed(q, err, kind)
 		return
 	default:
@@ -150,7 +151,7 @@ func (s *server) reply(ctx context.Context, span trace.Span, q *request, resp *s
 		s.delete(q) // logged once by sendResponse
 	case errors.As(err, &bad):
 		// The handler's response is invalid: the handler's failure.
-		fail(span, "invalid_response", err)
+		rpcotel.Fail(span, "invalid_response", err)
 		s.handlerFailed(q, fmt.Errorf("invalid response: %w", err), "invalid_response")
 	default:
 		// Left in flight: SQS redelivers the request and the handler runs again.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,29 +17,13 @@ import (
 	"github.com/sqstemp/sqstemp/virtualqueue"
 )
 
-// levels records the level of every log record.
-type levels struct {
-	mu   sync.Mutex
-	recs []slog.Record
-}
-
-func (h *levels) Enabled(context.Context, slog.Level) bool { return true }
-func (h *levels) Handle(_ context.Context, r slog.Record) error {
-	h.mu.Lock()
-	h.recs = append(h.recs, r)
-	h.mu.Unlock()
-	return nil
-}
-func (h *levels) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *levels) WithGroup(string) slog.Handler      { return h }
-
 // TestQuietByDefault: routine events (requests answered, error replies,
 // expired requests, stale replies, a transient receive error) log nothing
 // at Info or above.
 func TestQuietByDefault(t *testing.T) {
 	e := newEnv(t, nil)
 	e.srv.InjectFault("ReceiveMessage", sqstest.Fault{Times: 1, Err: &smithy.GenericAPIError{Code: "RequestThrottled", Fault: smithy.FaultClient}})
-	rec := &levels{}
+	rec := &countHandler{}
 	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = slog.New(rec) })
 	stop := serve(r, e.requests, responder.HandlerFunc(func(ctx context.Context, m types.Message) (*sqs.SendMessageInput, error) {
 		if *m.Body == "missing" {
@@ -61,12 +44,12 @@ func TestQuietByDefault(t *testing.T) {
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	for _, rc := range rec.recs {
-		if rc.Level >= slog.LevelInfo {
-			t.Errorf("routine event logged at %v: %s", rc.Level, rc.Message)
+	for level, msgs := range rec.atLevel {
+		if level >= slog.LevelInfo {
+			t.Errorf("routine events logged at %v: %q", level, msgs)
 		}
 	}
-	if len(rec.recs) == 0 {
+	if len(rec.atLevel[slog.LevelDebug]) == 0 {
 		t.Error("nothing logged at Debug either")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -63,11 +62,4 @@ func (t *telemetry) handlerDone(ctx context.Context, queue string, start time.Ti
 		t.handlerErrors.Add(ctx, 1, metric.WithAttributes(attrs...))
 	}
 	t.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
-}
-
-// fail marks span as failed with err, of error.type errType.
-func fail(span trace.Span, errType string, err error) {
-	span.SetAttributes(rpcotel.ErrorType(errType))
-	span.RecordError(err)
-	span.SetStatus(codes.Error, err.Error())
 }

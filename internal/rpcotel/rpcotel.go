@@ -6,6 +6,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -97,6 +98,13 @@ func Destination(queue string) attribute.KeyValue { return semconv.MessagingDest
 
 // MessageID is the messaging.message.id attribute.
 func MessageID(id string) attribute.KeyValue { return semconv.MessagingMessageID(id) }
+
+// Fail marks span as failed with err, of error.type errType.
+func Fail(span trace.Span, errType string, err error) {
+	span.SetAttributes(ErrorType(errType))
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
+}
 
 // ErrorType is the error.type attribute.
 func ErrorType(t string) attribute.KeyValue { return semconv.ErrorTypeKey.String(t) }
