@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/propagation"
@@ -137,9 +138,20 @@ func connect(ctx context.Context, endpoint string) (sqsapi.API, string, func(), 
 		srv := sqstest.New()
 		return srv, "typed-users", srv.Close, nil
 	}
-	c, err := awsclient.New(ctx, endpoint)
-	if err != nil {
-		return nil, "", nil, err
+	var c *sqs.Client
+	if endpoint == "aws" {
+		// Real AWS: credentials, region and endpoint (AWS_ENDPOINT_URL_SQS)
+		// from the SDK's standard chain.
+		cfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("load AWS configuration: %w", err)
+		}
+		c = sqs.NewFromConfig(cfg)
+	} else {
+		var err error
+		if c, err = awsclient.New(ctx, endpoint); err != nil { // an SQS-compatible server, with test credentials
+			return nil, "", nil, err
+		}
 	}
 	return c, "typed-users-" + uuid.NewString()[:8], func() {}, nil
 }
