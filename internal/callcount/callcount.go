@@ -64,6 +64,10 @@ var opNames = [numOps]string{
 	"ListMessageMoveTasks",
 }
 
+// Operations returns the names of the operations counted, as Calls and
+// observers report them.
+func Operations() []string { return append([]string(nil), opNames[:]...) }
+
 // API wraps an sqsapi.API and counts every call made through it, failed
 // calls included. It is safe for concurrent use.
 type API struct {

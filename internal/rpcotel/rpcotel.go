@@ -12,6 +12,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/sqstemp/sqstemp/internal/callcount"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
@@ -49,7 +50,7 @@ const SQSCallsMetric = "sqstemp.sqs.calls"
 func SQSCallCounter(m metric.Meter, component string) func(op string) {
 	c := Int64Counter(m, SQSCallsMetric, "{call}", "SQS API calls made, by operation")
 	sets := make(map[string]metric.MeasurementOption)
-	for _, op := range operations {
+	for _, op := range callcount.Operations() {
 		sets[op] = metric.WithAttributeSet(attribute.NewSet(
 			semconv.RPCMethod(op), attribute.String("sqstemp.component", component)))
 	}
@@ -58,14 +59,6 @@ func SQSCallCounter(m metric.Meter, component string) func(op string) {
 			c.Add(context.Background(), 1, o)
 		}
 	}
-}
-
-// operations are the operation names callcount reports.
-var operations = []string{
-	"CreateQueue", "DeleteQueue", "GetQueueUrl", "ListQueues", "GetQueueAttributes",
-	"SetQueueAttributes", "PurgeQueue", "SendMessage", "SendMessageBatch", "ReceiveMessage",
-	"DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
-	"TagQueue", "UntagQueue", "ListQueueTags",
 }
 
 // QueueName returns the name of the queue at url: its last path element.
