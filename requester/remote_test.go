@@ -105,3 +105,24 @@ func TestTypedCall(t *testing.T) {
 		t.Error("a response that does not decode into Resp gave no error")
 	}
 }
+
+// TestErrorReplyOnEmulator: an error reply reaches the caller as a
+// *RemoteError through a real SQS-compatible server.
+func TestErrorReplyOnEmulator(t *testing.T) {
+	api := emulator(t)
+	g := newRig(t, api, rigOpts{handler: responder.HandlerFunc(func(context.Context, types.Message) (*sqs.SendMessageInput, error) {
+		return nil, &responder.ReplyError{Code: "NotFound", Message: "no user 7"}
+	})})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range 3 {
+		start := time.Now()
+		_, err := g.call(ctx, "user 7", nil)
+		took := time.Since(start)
+		var remote *requester.RemoteError
+		if !errors.As(err, &remote) || remote.Code != "NotFound" || remote.Message != "no user 7" {
+			t.Fatalf("err = %v, want RemoteError NotFound", err)
+		}
+		t.Logf("call %d: %T{Code: %q, Message: %q} after %v", i+1, remote, remote.Code, remote.Message, took)
+	}
+}

@@ -3,12 +3,14 @@ package responder_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 
+	"github.com/sqstemp/sqstemp/internal/awsclient"
 	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/responder"
 	"github.com/sqstemp/sqstemp/sqsapi"
@@ -132,4 +134,21 @@ type recordReceives struct {
 func (r *recordReceives) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
 	r.onReceive(in)
 	return r.API.ReceiveMessage(ctx, in, optFns...)
+}
+
+// TestServeFailsFastOnEmulator: Serve on a queue deleted on a real
+// SQS-compatible server returns its error at once.
+func TestServeFailsFastOnEmulator(t *testing.T) {
+	api := awsclient.ForTest(t)
+	ctx := context.Background()
+	url := testutil.CreateQueue(t, api, "failfast-"+strconv.FormatInt(time.Now().UnixNano(), 36), nil, nil)
+	if _, err := api.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
+		t.Fatal(err)
+	}
+	r := responder.New(api, func(o *responder.Options) { o.Logger = testutil.Quiet })
+	err, took := serveWithTimeout(t, r, url)
+	if !sqsapi.IsQueueDoesNotExist(err) {
+		t.Fatalf("Serve on a deleted queue: %v, want QueueDoesNotExist", err)
+	}
+	t.Logf("Serve on a deleted queue returned after %v: %v", took, err)
 }

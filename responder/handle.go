@@ -14,7 +14,6 @@ import (
 	"github.com/sqstemp/sqstemp/internal/rpcotel"
 	"github.com/sqstemp/sqstemp/internal/rpcwire"
 	"github.com/sqstemp/sqstemp/sqsapi"
-	"github.com/sqstemp/sqstemp/virtualqueue"
 )
 
 // handle runs the handler on one request and settles the request.
@@ -165,14 +164,12 @@ func (s *server) reply(ctx context.Context, span trace.Span, q *request, resp *s
 // MessageDeduplicationId a FIFO response queue needs, when resp has none:
 // one group for all responses (each response queue receives one response)
 // and the request's MessageId as deduplication ID (a redelivered request's
-// second response is deduplicated).
+// second response is deduplicated). Whether the queue is FIFO is the real
+// queue's (the host's) name's to say, not a virtual queue name's.
 func withFIFODefaults(resp *sqs.SendMessageInput, q *request) *sqs.SendMessageInput {
 	raw, _ := responseQueueURL(q.m)
-	name := raw
-	if _, vname, ok := virtualqueue.ParseURL(raw); ok {
-		name = vname
-	}
-	if !strings.HasSuffix(name, sqsapi.FIFOSuffix) || resp.MessageGroupId != nil && resp.MessageDeduplicationId != nil {
+	host, _, _ := strings.Cut(raw, "#")
+	if !strings.HasSuffix(host, sqsapi.FIFOSuffix) || resp.MessageGroupId != nil && resp.MessageDeduplicationId != nil {
 		return resp
 	}
 	cp := *resp
