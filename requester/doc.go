@@ -36,12 +36,51 @@
 //
 // A request that gets no response before its ctx ends returns an error for
 // which errors.Is(err, context.DeadlineExceeded) (or context.Canceled)
-// holds, and leaves nothing behind: a response arriving later is an orphan
-// on the private host queue and is deleted. Requests are delivered at least
-// once by SQS, so a responder may answer twice; only the first response is
-// returned, later ones are deleted as orphans. Bad input gets an
-// *sqsapi.InvalidParameterError and no SQS call; SQS errors are wrapped and
-// classify with the sqsapi helpers.
+// holds, and leaves nothing behind: a response arriving as the ctx ends is
+// returned or deleted, and one arriving later is an orphan on the private
+// host queue and is deleted. Requests are delivered at least once by SQS, so
+// a responder may answer twice; only the first response is returned, later
+// ones are deleted as orphans. The response host queue's visibility
+// timeout is short (Options.ResponseVisibilityTimeout, 5 s), so that
+// responses hidden by a receive whose answer was lost on the network come
+// back within seconds. Bad input gets an *sqsapi.InvalidParameterError and
+// no SQS call; SQS errors are wrapped and classify with the sqsapi helpers.
+//
+// # Deadlines, error replies and typed calls
+//
+// A request made under a ctx with a deadline carries it in the message
+// attribute SqstempDeadline (Number, Unix milliseconds), which counts
+// against SQS's limit of 10 attributes: such a request may carry 8
+// attributes of its own (9 without a deadline; ResponseQueueUrl takes one).
+// responder.Serve deletes a request whose deadline has passed without
+// handling it, and gives the handler a ctx with the deadline. Responders
+// that do not know the attribute (the Java client's) ignore it.
+//
+// A handler that answers with a responder.ReplyError sends an error reply
+// (its code in the attribute SqstempErrorCode, its message as the body);
+// SendMessageAndGetResponse returns it as a *RemoteError:
+//
+//	var remote *requester.RemoteError
+//	if errors.As(err, &remote) && remote.Code == "NotFound" { ... }
+//
+// Call is the typed form for a responder serving responder.JSON: it sends
+// a Go value as JSON and decodes the JSON response into another.
+//
+// # Tracing and metrics
+//
+// Each call is a span (kind Client, named "call <queue name>", with the
+// messaging attributes messaging.system "aws_sqs", the destination name and
+// the request's message ID) from Options.TracerProvider, and its trace
+// context travels in the request's message attributes through
+// Options.Propagator (by default the W3C traceparent, one attribute) when
+// there is room for it among the 10: a request never fails for want of
+// room; it goes without, and Stats.TraceContextSkipped counts it. Metrics
+// (Options.MeterProvider): sqstemp.requester.call.duration (histogram, s;
+// error.type on failures), sqstemp.requester.calls.active,
+// sqstemp.requester.orphans, sqstemp.requester.trace_context.skipped and
+// sqstemp.sqs.calls (by rpc.method). Without these options the global
+// OpenTelemetry providers are used, which do nothing until the application
+// installs an SDK. Stats reports the same counts without OpenTelemetry.
 //
 // # Shutdown
 //

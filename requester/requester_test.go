@@ -46,15 +46,18 @@ type rig struct {
 	queueURL string
 	req      *requester.Requester
 	resp     *responder.Responder
+	h        responder.Handler
 	served   chan error
+	serveCtx context.Context
 	stop     context.CancelFunc
+	started  bool
 }
 
 type rigOpts struct {
 	handler   responder.Handler // default: echo "re: <body>"
 	reqOpts   func(*requester.Options)
 	respOpts  func(*responder.Options)
-	noServe   bool
+	noServe   bool // serve later, with g.serve()
 	queueName string
 }
 
@@ -73,7 +76,7 @@ func newRig(t testing.TB, api sqsapi.API, ro rigOpts) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &rig{api: api, queueURL: aws.ToString(out.QueueUrl), served: make(chan error, 1)}
+	g := &rig{api: api, queueURL: aws.ToString(out.QueueUrl), served: make(chan error, 1), h: ro.handler}
 	t.Cleanup(func() { _, _ = api.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}) })
 	g.req, err = requester.New(ctx, api, func(o *requester.Options) {
 		o.Logger = quiet
@@ -91,19 +94,24 @@ func newRig(t testing.TB, api sqsapi.API, ro rigOpts) *rig {
 			ro.respOpts(o)
 		}
 	})
-	sctx, cancel := context.WithCancel(ctx)
-	g.stop = cancel
-	h := ro.handler
-	if h == nil {
-		h = responder.HandlerFunc(echo)
+	g.serveCtx, g.stop = context.WithCancel(ctx)
+	if g.h == nil {
+		g.h = responder.HandlerFunc(echo)
 	}
 	if !ro.noServe {
-		go func() { g.served <- g.resp.Serve(sctx, g.queueURL, h) }()
-	} else {
-		g.served <- nil
+		g.serve()
 	}
 	t.Cleanup(func() { g.shutdown(t) })
 	return g
+}
+
+// serve starts serving the request queue (once).
+func (g *rig) serve() {
+	if g.started {
+		return
+	}
+	g.started = true
+	go func() { g.served <- g.resp.Serve(g.serveCtx, g.queueURL, g.h) }()
 }
 
 var shutdownOnce sync.Map
@@ -113,6 +121,9 @@ func (g *rig) shutdown(t testing.TB) {
 		return
 	}
 	g.stop()
+	if !g.started {
+		g.served <- nil
+	}
 	if err := <-g.served; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
@@ -561,6 +572,31 @@ func TestFIFOResponseQueues(t *testing.T) {
 	}
 }
 
+// TestFIFOResponseQueuesTyped: on FIFO response queues, a typed handler's
+// responses and error replies (which name no message group) get one from
+// Serve, so typed services work with FIFO requesters too.
+func TestFIFOResponseQueuesTyped(t *testing.T) {
+	srv := newServer(t)
+	g := newRig(t, srv, rigOpts{
+		reqOpts: func(o *requester.Options) { o.ResponseQueueAttributes = map[string]string{"FifoQueue": "true"} },
+		handler: responder.JSON(func(_ context.Context, id int) (string, error) {
+			if id != 1 {
+				return "", &responder.ReplyError{Code: "NotFound"}
+			}
+			return "one", nil
+		}),
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if got, err := requester.Call[int, string](ctx, g.req, g.queueURL, 1); err != nil || got != "one" {
+		t.Errorf("Call(1) = %q, %v", got, err)
+	}
+	var remote *requester.RemoteError
+	if _, err := requester.Call[int, string](ctx, g.req, g.queueURL, 2); !errors.As(err, &remote) || remote.Code != "NotFound" {
+		t.Errorf("Call(2): %v, want RemoteError NotFound", err)
+	}
+}
+
 func TestBadResponseQueueAttributes(t *testing.T) {
 	srv := newServer(t)
 	_, err := requester.New(context.Background(), srv, func(o *requester.Options) {
@@ -575,4 +611,24 @@ func TestBadResponseQueueAttributes(t *testing.T) {
 	if len(srv.CallCounts()) != 0 {
 		t.Errorf("calls made: %v", srv.CallCounts())
 	}
+}
+
+// queueCounts returns ApproximateNumberOfMessages and ...NotVisible of url.
+func queueCounts(t testing.TB, api sqsapi.API, url string) (visible, inFlight string) {
+	t.Helper()
+	out, err := api.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []types.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Attributes["ApproximateNumberOfMessages"], out.Attributes["ApproximateNumberOfMessagesNotVisible"]
+}
+
+// formatMillisUp formats t as Unix milliseconds, rounded up.
+func formatMillisUp(t time.Time) string {
+	ms := t.UnixMilli()
+	if t.After(time.UnixMilli(ms)) {
+		ms++
+	}
+	return strconv.FormatInt(ms, 10)
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/sqstemp/sqstemp/internal/batcher"
 	"github.com/sqstemp/sqstemp/internal/callcount"
+	"github.com/sqstemp/sqstemp/internal/rpcotel"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/virtualqueue"
 )
@@ -78,61 +77,6 @@ func (p ErrorPolicy) String() string {
 	return "ErrorPolicy(" + strconv.Itoa(int(p)) + ")"
 }
 
-// Defaults for the zero values of Options.
-const (
-	DefaultMaxConcurrency = 64
-	DefaultMaxReceivers   = 8
-	DefaultWaitTime       = 20 * time.Second
-	DefaultSendTimeout    = 30 * time.Second
-)
-
-// Options configures a Responder. The zero value of every field means its
-// documented default.
-type Options struct {
-	// QueuePrefix is the prefix the default allow rule requires of the name
-	// of the queue a response goes to. Default sqsapi.DefaultQueuePrefix.
-	QueuePrefix string
-
-	// AllowReplyURL, if set, replaces the default allow rule (see the package
-	// documentation): a response is sent only to queues it allows. AllowAll
-	// allows every well-formed SQS queue URL.
-	AllowReplyURL AllowFunc
-
-	// AllowOtherAccounts lifts the default rule's requirement, in Serve, that
-	// the response queue be in the account and region of the request queue.
-	AllowOtherAccounts bool
-
-	// MaxConcurrency bounds the handlers Serve runs at once. Default 64.
-	MaxConcurrency int
-
-	// MaxReceivers bounds Serve's concurrent long polls. Serve keeps one;
-	// a receive that comes back with 10 requests starts one more (a backlog
-	// is waiting, and one receive at a time would cap throughput at ten
-	// requests per round trip), and such a surge receiver stops after its
-	// first receive that comes back with fewer. Default 8.
-	MaxReceivers int
-
-	// WaitTime is the long-poll wait of Serve's receives (at most 20 s).
-	// Default 20 s.
-	WaitTime time.Duration
-
-	// VisibilityTimeout, if set, is the visibility timeout of the requests
-	// Serve receives (whole seconds); default: the request queue's.
-	VisibilityTimeout time.Duration
-
-	// HandlerTimeout, if set, bounds each handler call through its ctx.
-	// Default: no bound (the handler's ctx is not cancelled when Serve's ctx
-	// ends; Serve waits for it).
-	HandlerTimeout time.Duration
-
-	// OnHandlerError says what Serve does with a request whose handler
-	// returned an error or panicked. Default Redeliver.
-	OnHandlerError ErrorPolicy
-
-	// Logger receives operational logs. Default slog.Default().
-	Logger *slog.Logger
-}
-
 // Responder sends responses to requests made with package requester (or the
 // Java AmazonSQSRequester), and serves request queues. It is safe for
 // concurrent use, and needs no Close: it holds no goroutine between calls.
@@ -140,43 +84,29 @@ type Responder struct {
 	opts   Options
 	calls  *callcount.API
 	sender *batcher.Sender
+	tel    *telemetry
 
 	staleMu     sync.Mutex
 	staleLogged map[string]struct{} // response queues whose staleness was logged
 
 	received, handled, handlerErrors, panics    atomic.Int64
 	responses, noReply, refused, stale, sendErr atomic.Int64
+	errorReplies, expired, late                 atomic.Int64
+	extended, released, receiveErrors           atomic.Int64
 	inFlight, surges                            atomic.Int64
+	lastReceive                                 atomic.Int64 // Unix nanoseconds of the last successful receive
 }
 
 // New returns a Responder that sends through api.
 func New(api sqsapi.API, optFns ...func(*Options)) *Responder {
-	var o Options
-	for _, fn := range optFns {
-		if fn != nil {
-			fn(&o)
-		}
-	}
-	if o.QueuePrefix == "" {
-		o.QueuePrefix = sqsapi.DefaultQueuePrefix
-	}
-	if o.MaxConcurrency <= 0 {
-		o.MaxConcurrency = DefaultMaxConcurrency
-	}
-	if o.MaxReceivers <= 0 {
-		o.MaxReceivers = DefaultMaxReceivers
-	}
-	if o.WaitTime <= 0 || o.WaitTime > sqsapi.MaxWaitTimeSeconds*time.Second {
-		o.WaitTime = DefaultWaitTime
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	calls := callcount.New(api)
+	o := resolveOptions(optFns)
+	tel := newTelemetry(rpcotel.Providers{TracerProvider: o.TracerProvider, Propagator: o.Propagator, MeterProvider: o.MeterProvider})
+	calls := callcount.New(api, rpcotel.SQSCallCounter(tel.meter, "responder"))
 	return &Responder{
 		opts:        o,
 		calls:       calls,
 		sender:      batcher.NewSender(calls, func(so *batcher.SenderOptions) { so.Logger = o.Logger }),
+		tel:         tel,
 		staleLogged: make(map[string]struct{}),
 	}
 }
@@ -259,48 +189,7 @@ func (r *Responder) logStale(queueURL string, err error) {
 	}
 	r.staleMu.Unlock()
 	if !seen {
-		r.opts.Logger.Info("responder: response queue no longer exists; dropping responses to it",
+		r.opts.Logger.Debug("responder: response queue no longer exists; dropping responses to it",
 			"queue", queueURL, "err", err)
-	}
-}
-
-// Stats is a snapshot of a Responder's counters.
-type Stats struct {
-	// Calls counts the SQS calls made to the API given to New, by
-	// operation: receives and deletes of requests, sends of responses.
-	Calls map[string]int64
-	// Received counts requests Serve received; Handled the handler calls
-	// that returned without error; HandlerErrors those that failed (Panics
-	// of them panicked); InFlight the handlers running now.
-	Received, Handled, HandlerErrors, Panics int64
-	InFlight                                 int64
-	// Responses counts responses sent; NoReply requests handled that asked
-	// for no response (or whose handler returned none); RefusedReplies
-	// reply URLs refused by the allow rule; StaleReplies responses to
-	// queues that no longer exist; SendErrors other failed sends.
-	Responses, NoReply, RefusedReplies, StaleReplies, SendErrors int64
-	// Surges counts surge receivers Serve started because a receive came
-	// back full (see Options.MaxReceivers).
-	Surges int64
-	// Sender is the statistics of the response sender.
-	Sender batcher.SenderStats
-}
-
-// Stats returns a snapshot of the Responder's counters.
-func (r *Responder) Stats() Stats {
-	return Stats{
-		Calls:          r.calls.Calls(),
-		Received:       r.received.Load(),
-		Handled:        r.handled.Load(),
-		HandlerErrors:  r.handlerErrors.Load(),
-		Panics:         r.panics.Load(),
-		InFlight:       r.inFlight.Load(),
-		Responses:      r.responses.Load(),
-		NoReply:        r.noReply.Load(),
-		RefusedReplies: r.refused.Load(),
-		StaleReplies:   r.stale.Load(),
-		Surges:         r.surges.Load(),
-		SendErrors:     r.sendErr.Load(),
-		Sender:         r.sender.Stats(),
 	}
 }

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -21,13 +20,17 @@ import (
 // net/http.Handler.
 //
 // ServeSQS returns the response to send, with QueueUrl left empty (Serve
-// fills it in from the request's ResponseQueueUrl), or nil to send none. An
-// error means the request failed: no response is sent and
-// Options.OnHandlerError decides what becomes of the request. A panic is
-// recovered and treated as an error.
+// fills it in from the request's ResponseQueueUrl), or nil to send none. A
+// *ReplyError (or an error wrapping one) is an answer: Serve sends it as an
+// error reply. Any other error means the request failed: no response is
+// sent and Options.OnHandlerError decides what becomes of the request. A
+// panic is recovered and treated as an error.
 //
-// ctx is not cancelled when Serve's ctx ends (Serve lets running handlers
-// finish), only by Options.HandlerTimeout if set. ServeSQS may be called
+// ctx carries the request's deadline if it has one (and
+// Options.HandlerTimeout if set), and the span of the request, a child of
+// the caller's if the request carries its trace context. It is not
+// cancelled when Serve's ctx ends (Serve lets running handlers finish), only
+// when Options.ShutdownTimeout runs out. ServeSQS may be called
 // concurrently.
 type Handler interface {
 	ServeSQS(ctx context.Context, request types.Message) (*sqs.SendMessageInput, error)
@@ -40,6 +43,12 @@ type HandlerFunc func(ctx context.Context, request types.Message) (*sqs.SendMess
 func (f HandlerFunc) ServeSQS(ctx context.Context, request types.Message) (*sqs.SendMessageInput, error) {
 	return f(ctx, request)
 }
+
+// ErrShutdownTimeout is matched (errors.Is) by the error Serve returns when
+// handlers were still running after Options.ShutdownTimeout: their requests
+// were released to other servers. The error says how many; so does
+// Stats.Released.
+var ErrShutdownTimeout = errors.New("responder: handlers still running after ShutdownTimeout")
 
 // Serve receives requests from the queue at requestQueueURL and answers them
 // with h until ctx ends.
@@ -55,240 +64,240 @@ func (f HandlerFunc) ServeSQS(ctx context.Context, request types.Message) (*sqs.
 // ResponseQueueUrl is handled and deleted; nothing is sent. A request whose
 // reply URL is refused by the allow rule, or whose response queue no longer
 // exists, is deleted (the refusal or the stale reply is logged and counted).
-// A request whose handler fails is dealt with by Options.OnHandlerError; one
-// whose response could not be sent for another reason (throttling, network)
-// is left for SQS to redeliver.
+// A request whose deadline has passed is deleted unhandled. A handler's
+// ReplyError is sent as an error reply; other handler failures are dealt
+// with by Options.OnHandlerError; a request whose response could not be
+// sent for another reason (throttling, network) is left for SQS to
+// redeliver. While a handler runs, its request's visibility is extended
+// (see Options.MaxExtension).
+//
+// Transient receive errors are retried with backoff. A receive error that
+// retrying cannot fix (the queue does not exist, access is denied, a
+// parameter is invalid) stops receiving: Serve then finishes as below and
+// returns that error, wrapped.
 //
 // When ctx ends, Serve stops receiving (the long poll in progress is
 // cancelled; should SQS have taken messages for it, they reappear after the
-// visibility timeout), waits for running handlers and their responses, sends
-// the pending deletes, and returns nil, or the deferred errors of those
-// deletes.
+// visibility timeout), waits for running handlers and their responses (up
+// to Options.ShutdownTimeout, if set: see ErrShutdownTimeout), sends the
+// pending deletes, and returns nil, or the deferred errors of those deletes.
 // It returns an error at once for an invalid requestQueueURL or a nil h.
 func (r *Responder) Serve(ctx context.Context, requestQueueURL string, h Handler) error {
-	if h == nil {
-		return fmt.Errorf("responder: Serve: %w", &sqsapi.InvalidParameterError{Code: "MissingParameter", Param: "Handler", Value: "<nil>", Reason: "required"})
-	}
-	if _, _, virtual := virtualqueue.ParseURL(requestQueueURL); virtual {
-		return fmt.Errorf("responder: Serve: %w", &sqsapi.InvalidParameterError{Param: "QueueUrl", Value: requestQueueURL,
-			Reason: "Serve reads a real SQS queue, not a virtual queue"})
-	}
-	reqQ, err := sqsapi.ParseQueueURL(requestQueueURL)
+	reqQ, err := r.validateServe(requestQueueURL, h)
 	if err != nil {
 		return fmt.Errorf("responder: Serve: %w", err)
 	}
-	if vt := r.opts.VisibilityTimeout; vt != 0 {
-		if err := sqsapi.ValidateVisibilityTimeout(int32(vt / time.Second)); err != nil || vt < time.Second {
-			return fmt.Errorf("responder: Serve: %w", &sqsapi.InvalidParameterError{Param: "VisibilityTimeout", Value: vt.String(),
-				Reason: "must be between 1s and 12h"})
+	s := &server{r: r, h: h, queueURL: requestQueueURL, queueName: reqQ.Name, queue: reqQ,
+		log:   r.opts.Logger.With("queue", requestQueueURL),
+		slots: make(chan struct{}, r.opts.MaxConcurrency), running: make(map[*request]struct{}), idle: make(chan struct{})}
+	if err := s.readVisibility(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
 		}
+		return fmt.Errorf("responder: Serve %s: %w", requestQueueURL, err)
 	}
-	log := r.opts.Logger.With("queue", requestQueueURL)
-	acker := batcher.NewAcker(r.calls, func(ao *batcher.AckerOptions) {
-		ao.Logger = log
-	})
-	s := &server{r: r, h: h, queueURL: requestQueueURL, queue: reqQ, acker: acker,
-		slots: make(chan struct{}, r.opts.MaxConcurrency)}
-	s.startReceiver(ctx, false)
+	s.acker = batcher.NewAcker(r.calls, func(ao *batcher.AckerOptions) { ao.Logger = s.log })
+	s.ext = newExtender(s)
+	recvCtx, stopReceiving := context.WithCancel(ctx)
+	defer stopReceiving()
+	s.stopReceiving = stopReceiving
+	s.startReceiver(recvCtx, false)
 	s.receivers.Wait() // after this, no handler starts
-	s.wg.Wait()
+	released := s.drain()
+	var errs []error
+	if s.fatal != nil {
+		errs = append(errs, fmt.Errorf("responder: Serve %s: receive requests: %w", requestQueueURL, s.fatal))
+	}
+	if released > 0 {
+		errs = append(errs, fmt.Errorf("responder: Serve %s: %d requests still being handled after ShutdownTimeout %v were released to other servers: %w",
+			requestQueueURL, released, r.opts.ShutdownTimeout, ErrShutdownTimeout))
+	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultSendTimeout)
 	defer cancel()
-	if err := acker.Close(fctx); err != nil {
-		return fmt.Errorf("responder: Serve %s: deleting answered requests: %w", requestQueueURL, err)
+	if err := s.acker.Close(fctx); err != nil {
+		errs = append(errs, fmt.Errorf("responder: Serve %s: deleting answered requests: %w", requestQueueURL, err))
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// validateServe checks Serve's arguments and options before any SQS call.
+func (r *Responder) validateServe(requestQueueURL string, h Handler) (sqsapi.QueueURL, error) {
+	if h == nil {
+		return sqsapi.QueueURL{}, &sqsapi.InvalidParameterError{Code: "MissingParameter", Param: "Handler", Value: "<nil>", Reason: "required"}
+	}
+	if _, _, virtual := virtualqueue.ParseURL(requestQueueURL); virtual {
+		return sqsapi.QueueURL{}, &sqsapi.InvalidParameterError{Param: "QueueUrl", Value: requestQueueURL,
+			Reason: "Serve reads a real SQS queue, not a virtual queue"}
+	}
+	reqQ, err := sqsapi.ParseQueueURL(requestQueueURL)
+	if err != nil {
+		return sqsapi.QueueURL{}, err
+	}
+	if vt := r.opts.VisibilityTimeout; vt != 0 {
+		if err := sqsapi.ValidateVisibilityTimeout(int32(vt / time.Second)); err != nil || vt < time.Second {
+			return sqsapi.QueueURL{}, &sqsapi.InvalidParameterError{Param: "VisibilityTimeout", Value: vt.String(),
+				Reason: "must be between 1s and 12h"}
+		}
+	}
+	return reqQ, nil
 }
 
 // server is one Serve call.
 type server struct {
-	r        *Responder
-	h        Handler
-	queueURL string
-	queue    sqsapi.QueueURL
-	acker    *batcher.Acker
-	slots    chan struct{}  // one token per running handler
-	wg       sync.WaitGroup // running handlers
+	r         *Responder
+	h         Handler
+	queueURL  string
+	queueName string
+	queue     sqsapi.QueueURL
+	log       *slog.Logger
+	acker     *batcher.Acker
+	ext       *extender     // nil if visibility extension is off
+	slots     chan struct{} // one token per running handler
 
-	receivers sync.WaitGroup
-	mu        sync.Mutex
-	nrecv     int // running receivers
+	// vt is the visibility timeout of the requests received; receiveVT the
+	// VisibilityTimeout set on receives (0: the queue's, which is vt).
+	vt        time.Duration
+	receiveVT int32
+
+	stopReceiving context.CancelFunc
+	receivers     sync.WaitGroup
+
+	mu         sync.Mutex
+	nrecv      int                   // running receivers
+	fatal      error                 // the receive error that stopped Serve
+	running    map[*request]struct{} // requests whose handler runs or whose response is being sent
+	draining   bool                  // no more requests: idle is closed once running is empty
+	idle       chan struct{}
+	idleClosed bool
 }
 
-// startReceiver starts a receiver: the first (surge false) runs until ctx
-// ends; a surge receiver, started when a receive came back full, also stops
-// after its first receive that does not. It reports whether one started.
-func (s *server) startReceiver(ctx context.Context, surge bool) bool {
+// request is one request being handled.
+type request struct {
+	m        types.Message
+	handle   string
+	ctx      context.Context // the base of the handler's ctx
+	cancel   context.CancelFunc
+	received time.Time
+	settling bool // guarded by server.mu: the handler has returned
+
+	visibleUntil time.Time // guarded by extender.mu
+}
+
+// readVisibility sets the visibility timeout of the requests Serve
+// receives: Options.VisibilityTimeout, else the queue's, read once. If the
+// queue's cannot be read for a reason that does not stop Serve (throttling,
+// or no permission for GetQueueAttributes), Serve sets SQS's default of
+// 30 s on every receive instead, so that it knows when to extend.
+func (s *server) readVisibility(ctx context.Context) error {
+	if vt := s.r.opts.VisibilityTimeout; vt != 0 {
+		s.vt, s.receiveVT = vt.Truncate(time.Second), int32(vt/time.Second)
+		return nil
+	}
+	if s.r.opts.MaxExtension < 0 {
+		return nil // not needed
+	}
+	const sqsDefault = 30
+	out, err := s.r.calls.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &s.queueURL,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameVisibilityTimeout}})
+	var secs int
+	switch {
+	case err == nil:
+		_, scanErr := fmt.Sscanf(out.Attributes[string(types.QueueAttributeNameVisibilityTimeout)], "%d", &secs)
+		if scanErr != nil || secs < 0 {
+			secs, s.receiveVT = sqsDefault, sqsDefault
+		}
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case permanent(err) && !sqsapi.IsAccessDenied(err):
+		return fmt.Errorf("read the queue's visibility timeout: %w", err)
+	default:
+		s.log.Debug("responder: cannot read the request queue's visibility timeout; setting 30 s on receives", "err", err)
+		secs, s.receiveVT = sqsDefault, sqsDefault
+	}
+	s.vt = time.Duration(secs) * time.Second
+	return nil
+}
+
+// admit registers a received request as running.
+func (s *server) admit(q *request) {
+	s.mu.Lock()
+	s.running[q] = struct{}{}
+	s.mu.Unlock()
+	s.ext.track(q)
+}
+
+// beginSettle marks q's handler as returned. It reports false if q was
+// abandoned by a shutdown that outlasted ShutdownTimeout: it was released
+// to other servers, and the handler's result must be discarded.
+func (s *server) beginSettle(q *request) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if surge && (s.nrecv >= s.r.opts.MaxReceivers || ctx.Err() != nil) {
+	if _, ok := s.running[q]; !ok {
 		return false
 	}
-	s.nrecv++
-	s.receivers.Add(1)
-	go func() {
-		defer func() {
-			s.mu.Lock()
-			s.nrecv--
-			s.mu.Unlock()
-			s.receivers.Done()
-		}()
-		s.receive(ctx, surge)
-	}()
+	q.settling = true
 	return true
 }
 
-func (s *server) receive(ctx context.Context, surge bool) {
-	in := &sqs.ReceiveMessageInput{
-		QueueUrl:                    aws.String(s.queueURL),
-		WaitTimeSeconds:             int32(s.r.opts.WaitTime / time.Second),
-		VisibilityTimeout:           int32(s.r.opts.VisibilityTimeout / time.Second),
-		MessageAttributeNames:       []string{"All"},
-		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
-	}
-	attempt := 0
-	for {
-		// Wait for one free slot, then take up to 10.
-		select {
-		case s.slots <- struct{}{}:
-		case <-ctx.Done():
-			return
-		}
-		n := 1
-		for n < sqsapi.MaxMessagesPerReceive {
-			select {
-			case s.slots <- struct{}{}:
-				n++
-				continue
-			default:
-			}
-			break
-		}
-		in.MaxNumberOfMessages = int32(n)
-		out, err := s.r.calls.ReceiveMessage(ctx, in)
-		got := 0
-		if err == nil {
-			got = len(out.Messages)
-		}
-		for range n - got {
-			<-s.slots
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			attempt++
-			d := backoff(attempt)
-			s.r.opts.Logger.Warn("responder: receive requests failed; retrying", "queue", s.queueURL, "attempt", attempt, "backoff", d, "err", err)
-			t := time.NewTimer(d)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			continue
-		}
-		attempt = 0
-		if got == sqsapi.MaxMessagesPerReceive && s.startReceiver(ctx, true) {
-			s.r.surges.Add(1)
-		}
-		s.r.received.Add(int64(got))
-		for _, m := range out.Messages {
-			s.wg.Add(1)
-			s.r.inFlight.Add(1)
-			go func() {
-				defer func() {
-					s.r.inFlight.Add(-1)
-					<-s.slots
-					s.wg.Done()
-				}()
-				s.handle(ctx, m)
-			}()
-		}
-		if surge && got < sqsapi.MaxMessagesPerReceive {
-			return
-		}
+// finish removes q from the running requests once it is settled (or
+// abandoned).
+func (s *server) finish(q *request) {
+	q.cancel()
+	s.mu.Lock()
+	delete(s.running, q)
+	s.maybeIdleLocked()
+	s.mu.Unlock()
+}
+
+func (s *server) maybeIdleLocked() {
+	if s.draining && len(s.running) == 0 && !s.idleClosed {
+		close(s.idle)
+		s.idleClosed = true
 	}
 }
 
-// backoff returns the wait before retry number attempt: exponential from
-// 100 ms, capped at 20 s, with equal jitter.
-func backoff(attempt int) time.Duration {
-	d := 20 * time.Second
-	if attempt < 9 {
-		d = min(100*time.Millisecond<<(attempt-1), d)
+// drain waits for the running requests once receiving has stopped: all of
+// them, or, once Options.ShutdownTimeout has passed, those whose response
+// is being sent. Requests whose handler still runs then are abandoned:
+// their handler's ctx is cancelled and they are released (visibility 0).
+// It stops the extender and returns how many requests it released.
+func (s *server) drain() int {
+	s.mu.Lock()
+	s.draining = true
+	s.maybeIdleLocked()
+	s.mu.Unlock()
+	var timeout <-chan time.Time
+	if d := s.r.opts.ShutdownTimeout; d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
 	}
-	return d/2 + rand.N(d/2+1)
-}
-
-// handle runs the handler on one request and settles the request.
-func (s *server) handle(serveCtx context.Context, m types.Message) {
-	r := s.r
-	handle := aws.ToString(m.ReceiptHandle)
-	hctx := context.WithoutCancel(serveCtx)
-	if r.opts.HandlerTimeout > 0 {
-		var cancel context.CancelFunc
-		hctx, cancel = context.WithTimeout(hctx, r.opts.HandlerTimeout)
-		defer cancel()
+	select {
+	case <-s.idle:
+		s.ext.stop()
+		return 0
+	case <-timeout:
 	}
-	resp, err := s.call(hctx, m)
-	if err != nil {
-		r.handlerErrors.Add(1)
-		r.opts.Logger.Warn("responder: handler failed", "queue", s.queueURL, "message", aws.ToString(m.MessageId),
-			"policy", r.opts.OnHandlerError, "err", err)
-		s.onError(handle)
-		return
-	}
-	r.handled.Add(1)
-	if resp == nil || !IsResponseRequested(m) {
-		r.noReply.Add(1)
-		s.acker.Delete(s.queueURL, handle)
-		return
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(serveCtx), DefaultSendTimeout)
-	defer cancel()
-	err = r.sendResponse(sctx, m, resp, &s.queue)
-	var refused *ReplyURLRefusedError
-	var bad *sqsapi.InvalidParameterError
-	switch {
-	case err == nil:
-		s.acker.Delete(s.queueURL, handle)
-	case errors.As(err, &refused):
-		r.opts.Logger.Warn("responder: request refused: its reply URL is not allowed", "queue", s.queueURL,
-			"message", aws.ToString(m.MessageId), "reply", refused.URL, "reason", refused.Reason)
-		s.acker.Delete(s.queueURL, handle)
-	case errors.Is(err, ErrStaleReply):
-		s.acker.Delete(s.queueURL, handle) // logged once by sendResponse
-	case errors.As(err, &bad):
-		// The handler's response is invalid: the handler's failure.
-		r.handlerErrors.Add(1)
-		r.opts.Logger.Warn("responder: handler returned an invalid response", "queue", s.queueURL,
-			"message", aws.ToString(m.MessageId), "policy", r.opts.OnHandlerError, "err", err)
-		s.onError(handle)
-	default:
-		// Left in flight: SQS redelivers the request and the handler runs again.
-		r.opts.Logger.Warn("responder: sending response failed; the request will be redelivered", "queue", s.queueURL,
-			"message", aws.ToString(m.MessageId), "err", err)
-	}
-}
-
-// call runs the handler, turning a panic into an error.
-func (s *server) call(ctx context.Context, m types.Message) (resp *sqs.SendMessageInput, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.r.panics.Add(1)
-			err = fmt.Errorf("responder: handler panicked: %v", p)
+	var abandoned []*request
+	s.mu.Lock()
+	for q := range s.running {
+		if !q.settling {
+			abandoned = append(abandoned, q)
+			delete(s.running, q)
 		}
-	}()
-	return s.h.ServeSQS(ctx, m)
-}
-
-func (s *server) onError(handle string) {
-	switch s.r.opts.OnHandlerError {
-	case RedeliverNow:
-		s.acker.ChangeVisibility(s.queueURL, handle, 0)
-	case Drop:
-		s.acker.Delete(s.queueURL, handle)
 	}
+	s.maybeIdleLocked()
+	s.mu.Unlock()
+	s.ext.stop() // no extension may follow a release
+	for _, q := range abandoned {
+		q.cancel()
+		s.acker.ChangeVisibility(s.queueURL, q.handle, 0)
+	}
+	s.r.released.Add(int64(len(abandoned)))
+	if len(abandoned) > 0 {
+		s.log.Warn("responder: handlers still running after ShutdownTimeout; their requests were released to other servers",
+			"released", len(abandoned), "shutdownTimeout", s.r.opts.ShutdownTimeout)
+	}
+	<-s.idle // only responses being sent are left
+	return len(abandoned)
 }

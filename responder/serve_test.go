@@ -208,16 +208,24 @@ func TestRefusedReplyURLSendsNothing(t *testing.T) {
 	})
 }
 
-// countHandler counts log records containing a message.
+// countHandler counts log records by message, and by level.
 type countHandler struct {
-	mu sync.Mutex
-	n  map[string]int
+	mu      sync.Mutex
+	n       map[string]int
+	atLevel map[slog.Level][]string // messages
 }
 
 func (h *countHandler) Enabled(context.Context, slog.Level) bool { return true }
 func (h *countHandler) Handle(_ context.Context, r slog.Record) error {
 	h.mu.Lock()
+	if h.n == nil {
+		h.n = map[string]int{}
+	}
+	if h.atLevel == nil {
+		h.atLevel = map[slog.Level][]string{}
+	}
 	h.n[r.Message]++
+	h.atLevel[r.Level] = append(h.atLevel[r.Level], r.Message)
 	h.mu.Unlock()
 	return nil
 }

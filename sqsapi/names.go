@@ -53,3 +53,19 @@ const (
 	MaxVisibilityTimeoutSecs = 43200
 	FIFOSuffix               = ".fifo"
 )
+
+// Message attributes of sqstemp's RPC extensions (packages requester and
+// responder). They are optional: requests and responses without them (those
+// of the Java client) work as before. Each counts against SQS's limit of 10
+// message attributes.
+const (
+	// DeadlineAttribute is the message attribute (Number) of a request that
+	// carries its caller's deadline, in Unix milliseconds. A responder drops
+	// a request whose deadline has passed without handling it.
+	DeadlineAttribute = "SqstempDeadline"
+
+	// ErrorCodeAttribute is the message attribute (String) that makes a
+	// response an error reply: it holds the error code, and the body holds
+	// the error message.
+	ErrorCodeAttribute = "SqstempErrorCode"
+)

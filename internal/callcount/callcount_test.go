@@ -40,3 +40,20 @@ func TestCountsEveryCallByOperation(t *testing.T) {
 		}
 	}
 }
+
+func TestObserversSeeEveryCall(t *testing.T) {
+	srv := sqstest.New()
+	defer srv.Close()
+	seen := map[string]int64{}
+	c := callcount.New(srv, func(op string) { seen[op]++ })
+	ctx := context.Background()
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl})
+	_, _ = c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String("https://sqs.us-east-1.amazonaws.com/000000000000/nope")})
+	if want := c.Calls(); !maps.Equal(seen, want) {
+		t.Fatalf("observer saw %v, counter %v", seen, want)
+	}
+}

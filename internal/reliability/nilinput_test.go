@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
 	"github.com/sqstemp/sqstemp/requester"
 	"github.com/sqstemp/sqstemp/responder"
 	"github.com/sqstemp/sqstemp/sqsapi"
@@ -70,13 +72,32 @@ func TestNilInputsNeverPanic(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rq.Close(context.Background())
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				t.Errorf("requester nil panicked: %v", p)
+	rs := responder.New(srv)
+	for name, call := range map[string]func() error{
+		"requester.SendMessageAndGetResponse(nil)": func() error {
+			_, err := rq.SendMessageAndGetResponse(context.Background(), nil)
+			return err
+		},
+		"requester.Call(nil requester)": func() error {
+			_, err := requester.Call[int, int](context.Background(), nil, "https://sqs.us-east-1.amazonaws.com/1/q", 1)
+			return err
+		},
+		"responder.SendResponse(nil)": func() error {
+			return rs.SendResponse(context.Background(), types.Message{}, nil)
+		},
+		"responder.Serve(nil handler)": func() error {
+			return rs.Serve(context.Background(), "https://sqs.us-east-1.amazonaws.com/000000000000/q", nil)
+		},
+	} {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("%s panicked: %v", name, p)
+				}
+			}()
+			if err := call(); err == nil {
+				t.Errorf("%s: no error", name)
 			}
 		}()
-		_, _ = rq.SendMessageAndGetResponse(context.Background(), nil)
-	}()
-	_ = responder.New(srv)
+	}
 }

@@ -1,0 +1,203 @@
+package requester_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/sqstemp/sqstemp/internal/testutil"
+	"github.com/sqstemp/sqstemp/requester"
+	"github.com/sqstemp/sqstemp/responder"
+	"github.com/sqstemp/sqstemp/sqsapi"
+)
+
+// TestResponseHostVisibilityTimeout: the response host queue gets a short
+// visibility timeout (responses hidden by a lost receive come back within
+// seconds) unless the user sets one.
+func TestResponseHostVisibilityTimeout(t *testing.T) {
+	srv := newServer(t)
+	for _, tc := range []struct {
+		name string
+		opts func(*requester.Options)
+		want string
+	}{
+		{"default", nil, "5"},
+		{"option", func(o *requester.Options) { o.ResponseVisibilityTimeout = 2 * time.Second }, "2"},
+		{"attribute wins", func(o *requester.Options) {
+			o.ResponseVisibilityTimeout = 2 * time.Second
+			o.ResponseQueueAttributes = map[string]string{"VisibilityTimeout": "40"}
+		}, "40"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newRig(t, srv, rigOpts{noServe: true, reqOpts: tc.opts})
+			out, err := srv.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
+				QueueUrl: aws.String(g.req.HostQueueURL()), AttributeNames: []types.QueueAttributeName{"VisibilityTimeout"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := out.Attributes["VisibilityTimeout"]; got != tc.want {
+				t.Errorf("host VisibilityTimeout = %s, want %s", got, tc.want)
+			}
+		})
+	}
+	for _, bad := range []time.Duration{500 * time.Millisecond, -time.Second, 13 * time.Hour} {
+		_, err := requester.New(context.Background(), srv, func(o *requester.Options) { o.ResponseVisibilityTimeout = bad })
+		var ip *sqsapi.InvalidParameterError
+		if !errors.As(err, &ip) || ip.Param != "ResponseVisibilityTimeout" {
+			t.Errorf("ResponseVisibilityTimeout %v: %v, want an InvalidParameterError", bad, err)
+		}
+	}
+}
+
+// TestResponseMD5OfMessageAttributes: a response's MD5OfMessageAttributes is
+// SQS's digest of the attributes it is returned with (the routing attribute
+// removed), and absent when none are left.
+func TestResponseMD5OfMessageAttributes(t *testing.T) {
+	srv := newServer(t)
+	g := newRig(t, srv, rigOpts{handler: responder.HandlerFunc(func(_ context.Context, m types.Message) (*sqs.SendMessageInput, error) {
+		in := &sqs.SendMessageInput{MessageBody: aws.String("ok")}
+		if aws.ToString(m.Body) == "with" {
+			in.MessageAttributes = map[string]types.MessageAttributeValue{"status": {DataType: aws.String("String"), StringValue: aws.String("ok")}}
+		}
+		return in, nil
+	})})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	with, err := g.call(ctx, "with", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sqsapi.MD5OfMessageAttributes(with.MessageAttributes); len(with.MessageAttributes) != 1 || aws.ToString(with.MD5OfMessageAttributes) != want {
+		t.Errorf("attributes %v with MD5 %s, want 1 attribute and MD5 %s", with.MessageAttributes, aws.ToString(with.MD5OfMessageAttributes), want)
+	}
+	without, err := g.call(ctx, "without", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(without.MessageAttributes) != 0 || without.MD5OfMessageAttributes != nil {
+		t.Errorf("a response without attributes has %v, MD5 %s", without.MessageAttributes, aws.ToString(without.MD5OfMessageAttributes))
+	}
+}
+
+// cancelOnResponse is an API whose receives from the requester's host queue
+// cancel the caller's ctx just before they return a response: the response
+// and the end of the caller's wait arrive together.
+type cancelOnResponse struct {
+	sqsapi.API
+	mu     sync.Mutex
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnResponse) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	out, err := c.API.ReceiveMessage(ctx, in, optFns...)
+	if err == nil && len(out.Messages) > 0 && strings.Contains(aws.ToString(in.QueueUrl), sqsapi.DefaultQueuePrefix) {
+		c.mu.Lock()
+		if c.cancel != nil {
+			c.cancel()
+		}
+		c.mu.Unlock()
+	}
+	return out, err
+}
+
+// TestResponseAsCallerGivesUp: a response that arrives just as the caller's
+// ctx ends is either returned or deleted at once, never left in flight to
+// come back later as an orphan (the host's visibility timeout here is
+// 12 h: a response left in flight would stay there).
+func TestResponseAsCallerGivesUp(t *testing.T) {
+	srv := newServer(t)
+	api := &cancelOnResponse{API: srv}
+	g := newRig(t, api, rigOpts{reqOpts: func(o *requester.Options) { o.ResponseVisibilityTimeout = 12 * time.Hour }})
+	const n = 40
+	returned := 0
+	for range n {
+		ctx, cancel := context.WithCancel(context.Background())
+		api.mu.Lock()
+		api.cancel = cancel
+		api.mu.Unlock()
+		m, err := g.call(ctx, "now", nil)
+		cancel()
+		switch {
+		case err == nil && aws.ToString(m.Body) == "re: now":
+			returned++
+		case errors.Is(err, context.Canceled):
+		default:
+			t.Fatalf("call: %v, %v", m, err)
+		}
+	}
+	host := g.req.HostQueueURL()
+	testutil.Eventually(t, "every response deleted from the host", func() bool {
+		v, f := queueCounts(t, srv, host)
+		return v == "0" && f == "0"
+	})
+	st := g.req.Stats()
+	t.Logf("%d calls: %d returned, %d deleted as late, %d as orphans", n, returned, st.LateResponses, st.Orphans)
+	if int64(returned)+st.LateResponses+st.Orphans < n {
+		t.Errorf("returned %d + late %d + orphans %d < %d calls", returned, st.LateResponses, st.Orphans, n)
+	}
+}
+
+// TestResponseDeletesFollowFailover: after the host queue is deleted
+// underneath the requester and it fails over to <host>-Failover, a response
+// received from the failover is deleted there.
+func TestResponseDeletesFollowFailover(t *testing.T) {
+	srv := newServer(t)
+	g := newRig(t, srv, rigOpts{noServe: true, reqOpts: func(o *requester.Options) { o.ResponseVisibilityTimeout = 12 * time.Hour }})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	host := g.req.HostQueueURL()
+	if _, err := srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &host}); err != nil {
+		t.Fatal(err)
+	}
+	name := host[strings.LastIndex(host, "/")+1:]
+	var failover string
+	testutil.Eventually(t, "the requester fails over", func() bool {
+		out, err := srv.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name + "-Failover")})
+		if err == nil {
+			failover = aws.ToString(out.QueueUrl)
+		}
+		return err == nil
+	})
+
+	done := make(chan error, 1)
+	go func() {
+		m, err := g.call(ctx, "ping", nil)
+		if err == nil && aws.ToString(m.Body) != "pong" {
+			err = errors.New("wrong response " + aws.ToString(m.Body))
+		}
+		done <- err
+	}()
+	// The response reaches the failover queue (as a send through a layer
+	// that knows about the failover would), for the request's virtual queue.
+	out, err := srv.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &g.queueURL, WaitTimeSeconds: 20, MessageAttributeNames: []string{"All"}})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("receive request: %v", err)
+	}
+	reply := aws.ToString(out.Messages[0].MessageAttributes[sqsapi.ResponseQueueURLAttribute].StringValue)
+	vname := reply[strings.LastIndex(reply, "#")+1:]
+	if _, err := srv.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &failover, MessageBody: aws.String("pong"),
+		MessageAttributes: map[string]types.MessageAttributeValue{
+			sqsapi.VirtualQueueNameAttribute: {DataType: aws.String("String"), StringValue: aws.String(vname)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, "the response delete is sent", func() bool {
+		st := g.req.Stats().Acker
+		return st.Succeeded+st.Stale+st.Failed > 0
+	})
+	if st := g.req.Stats().Acker; st.Stale != 0 || st.Failed != 0 {
+		t.Errorf("response delete: %d stale, %d failed; want it deleted from the failover", st.Stale, st.Failed)
+	}
+	if v, f := queueCounts(t, srv, failover); v != "0" || f != "0" {
+		t.Errorf("failover queue: %s visible, %s in flight; want the response deleted", v, f)
+	}
+}
