@@ -34,7 +34,10 @@ func TestTaggingQuotaThrottlesPastTheBucket(t *testing.T) {
 			_, err := s.UntagQueue(ctx, &sqs.UntagQueueInput{QueueUrl: u, TagKeys: []string{"k"}})
 			return err
 		},
-		func(u *string) error { _, err := s.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: u}); return err },
+		func(u *string) error {
+			_, err := s.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: u})
+			return err
+		},
 	}
 	// The burst of 10 goes through at once, over both queues and all three actions.
 	for i := range 10 {
