@@ -57,8 +57,11 @@ func (s *Sweeper) work(ctx context.Context, workURL string, msgs []types.Message
 			release = append(release, m)
 		}
 	}
-	s.deleteHandled(ctx, workURL, done)
+	// Both under timeouts of their own, at once: Stop waits for the longer.
+	var settle sync.WaitGroup
+	settle.Go(func() { s.deleteHandled(ctx, workURL, done) })
 	s.release(ctx, workURL, release)
+	settle.Wait()
 }
 
 // holdWhile waits for wg, extending the visibility of the messages not yet
