@@ -206,3 +206,33 @@ func TestLongWorkIsExtendedNotRedelivered(t *testing.T) {
 		stopAll(t, a, b)
 	})
 }
+
+// TestWorkVisibilityFollowsThePeriod: work is received with a visibility
+// timeout of half the sweep period, within [5 s, 60 s], so that work held
+// by a process that died comes back within the period (or soon, for short
+// periods).
+func TestWorkVisibilityFollowsThePeriod(t *testing.T) {
+	for _, tt := range []struct {
+		period time.Duration
+		want   int32
+	}{{2 * time.Second, 5}, {time.Minute, 30}, {5 * time.Minute, 60}, {time.Hour, 60}} {
+		t.Run(tt.period.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				srv := sqstest.New()
+				defer srv.Close()
+				got := make(chan int32, 100)
+				api := &hookAPI{API: srv, hook: func(op string, in any) error {
+					if op == "ReceiveMessage" {
+						got <- in.(*sqs.ReceiveMessageInput).VisibilityTimeout
+					}
+					return nil
+				}}
+				s := simSweeper(t, api, func(o *Options) { o.SweepPeriod = tt.period })
+				if v := <-got; v != tt.want {
+					t.Errorf("receive with VisibilityTimeout %d, want %d", v, tt.want)
+				}
+				stopAll(t, s)
+			})
+		})
+	}
+}

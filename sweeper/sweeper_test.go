@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,6 +186,15 @@ func TestListingIsPaginated(t *testing.T) {
 	for i := 0; i < n; i++ {
 		mustCreate(t, e.srv, fmt.Sprintf("%sq%04d", pfx, i), nil, nil)
 	}
+	// The sweep is recorded once its last page is listed, not before.
+	var lists, listsBeforeTag atomic.Int64
+	e.srv.InjectFault("ListQueues", sqstest.Fault{Match: func(any) bool { lists.Add(1); return false }})
+	e.srv.InjectFault("TagQueue", sqstest.Fault{Match: func(in any) bool {
+		if _, ok := in.(*sqs.TagQueueInput).Tags[LastSweepTag]; ok {
+			listsBeforeTag.Store(lists.Load())
+		}
+		return false
+	}})
 	s := startSweeper(t, e.srv, e.opts(t, func(o *Options) { o.SweepPeriod = time.Hour })...)
 	e.drive(t, "all checks", time.Second, func() bool { return s.Stats().ChecksPerformed == n })
 	if got := s.Stats().Sweeps; got != 1 {
@@ -195,6 +205,9 @@ func TestListingIsPaginated(t *testing.T) {
 	}
 	if calls := e.srv.CallCounts(); calls["SendMessageBatch"] != (n+9)/10 {
 		t.Errorf("SendMessageBatch calls = %d, want %d", calls["SendMessageBatch"], (n+9)/10)
+	}
+	if got := listsBeforeTag.Load(); got != 3 {
+		t.Errorf("LastSweepTag written after %d of the 3 pages were listed, want after the last", got)
 	}
 }
 
