@@ -85,6 +85,9 @@ func TestDeletionsDeferredWhileTaggingIsThrottled(t *testing.T) {
 			Match: func(in any) bool { return aws.ToString(in.(*sqs.ListQueueTagsInput).QueueUrl) == live }})
 		for budget.Stats().Throttled == 0 {
 			time.Sleep(100 * time.Millisecond)
+			if time.Since(start) > 2*time.Minute {
+				t.Fatal("the budget never recorded the throttled tagging call")
+			}
 		}
 		throttled := budget.Stats().LastThrottled
 		// Idle, but throttling was seen within its retention + margin: kept
