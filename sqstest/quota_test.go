@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
@@ -131,7 +132,7 @@ func TestLatencyDelaysEveryCallOnTheClock(t *testing.T) {
 		_, err := s.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: url, MessageBody: aws.String("x")})
 		done <- err
 	}()
-	clk.BlockUntil(1)
+	testutil.Eventually(t, "the call waiting for its latency", func() bool { return clk.Waiters() >= 1 })
 	if n := visible(t, s, url); n != 0 {
 		t.Fatalf("message visible before the latency passed: %d", n)
 	}
@@ -155,7 +156,7 @@ func TestLatencyDelaysEveryCallOnTheClock(t *testing.T) {
 		_, err := s.SendMessage(cctx, &sqs.SendMessageInput{QueueUrl: url, MessageBody: aws.String("y")})
 		done <- err
 	}()
-	clk.BlockUntil(1)
+	testutil.Eventually(t, "the call waiting for its latency", func() bool { return clk.Waiters() >= 1 })
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled send = %v", err)
