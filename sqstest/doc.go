@@ -146,8 +146,9 @@
 //     and DeduplicationScope=messageGroup scopes deduplication by group.
 //   - ChangeMessageVisibility does not enforce the 12-hour limit counted
 //     from the first receive.
-//   - The FIFO receive path and the Approximate* counts scan the queue;
-//     the standard receive path does not (it is O(k log n) for k messages).
+//   - The Approximate* counts, and a FIFO long poll that finds nothing to
+//     take, scan the queue; receives that take messages do not (O(k log n)
+//     for k messages, plus the FIFO groups blocked by a message in flight).
 //
 // # Shutdown
 //
