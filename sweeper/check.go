@@ -73,30 +73,27 @@ func (s *Sweeper) tagging() budgeted { return budgeted{API: s.api, budget: s.opt
 
 // ListQueueTags waits for a token, then calls ListQueueTags.
 func (b budgeted) ListQueueTags(ctx context.Context, in *sqs.ListQueueTagsInput, optFns ...func(*sqs.Options)) (*sqs.ListQueueTagsOutput, error) {
-	if err := b.budget.wait(ctx, forSweep); err != nil {
-		return nil, err
-	}
-	out, err := b.API.ListQueueTags(ctx, in, optFns...)
-	b.budget.observe(err)
-	return out, err
+	return paced(ctx, b.budget, b.API.ListQueueTags, in, optFns)
 }
 
 // TagQueue waits for a token, then calls TagQueue.
 func (b budgeted) TagQueue(ctx context.Context, in *sqs.TagQueueInput, optFns ...func(*sqs.Options)) (*sqs.TagQueueOutput, error) {
-	if err := b.budget.wait(ctx, forSweep); err != nil {
-		return nil, err
-	}
-	out, err := b.API.TagQueue(ctx, in, optFns...)
-	b.budget.observe(err)
-	return out, err
+	return paced(ctx, b.budget, b.API.TagQueue, in, optFns)
 }
 
 // UntagQueue waits for a token, then calls UntagQueue.
 func (b budgeted) UntagQueue(ctx context.Context, in *sqs.UntagQueueInput, optFns ...func(*sqs.Options)) (*sqs.UntagQueueOutput, error) {
-	if err := b.budget.wait(ctx, forSweep); err != nil {
-		return nil, err
+	return paced(ctx, b.budget, b.API.UntagQueue, in, optFns)
+}
+
+// paced makes one tagging call under budget: it waits for a token (as the
+// sweep's), makes the call and reports its outcome.
+func paced[I, O any](ctx context.Context, budget *TagBudget, call func(context.Context, I, ...func(*sqs.Options)) (O, error), in I, optFns []func(*sqs.Options)) (O, error) {
+	if err := budget.wait(ctx, forSweep); err != nil {
+		var zero O
+		return zero, err
 	}
-	out, err := b.API.UntagQueue(ctx, in, optFns...)
-	b.budget.observe(err)
+	out, err := call(ctx, in, optFns...)
+	budget.observe(err)
 	return out, err
 }

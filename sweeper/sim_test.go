@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sqstemp/sqstemp/internal/testutil"
@@ -34,20 +33,11 @@ func simSweeper(t *testing.T, api sqsapi.API, optFns ...func(*Options)) *Sweeper
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewSweeper(api, append([]func(*Options){func(o *Options) {
+	return startSweeper(t, api, append([]func(*Options){func(o *Options) {
 		o.QueuePrefix = pfx
 		o.Logger = testutil.Logger(t)
 		o.TagBudget = budget
 	}}, optFns...)...)
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Stop(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
-	return s
 }
 
 const simBudget = 200
@@ -238,5 +228,3 @@ func total(calls map[string]int) int {
 func queueURLOf(name string) string {
 	return "https://sqs.us-east-1.amazonaws.com/000000000000/" + name
 }
-
-var _ = aws.String
