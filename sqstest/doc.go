@@ -103,6 +103,27 @@
 // Times calls, optionally only for inputs Match accepts. CallCounts reports
 // the calls per operation name ("SendMessage", ...); ResetCallCounts zeroes them.
 //
+// # Latency and quotas, for fleet simulations
+//
+// Options.Latency gives each operation a duration, waited on the Server's
+// clock (honouring ctx) before the call is performed: the round trip to SQS.
+// Options.TaggingQuota and TaggingBurst model SQS's account-wide limit on
+// tagging actions (TagQueue, UntagQueue, ListQueueTags; 5 per second in
+// AWS's references): a token bucket shared by every caller of the Server,
+// past which a tagging call fails at once, unperformed, with
+// *types.RequestThrottled (ErrorCode "RequestThrottled", as SQS's JSON
+// protocol and its query code name it; sqsapi.IsThrottled reports it).
+// TaggingStats counts the tagging calls, the throttled ones and the peak
+// rate within one second of the clock (PeakTPS performed, PeakRequestedTPS
+// asked for), so that a simulation can check a fleet against the quota.
+// ListQueues pages and FIFO receives cost O(page) and O(messages taken +
+// groups blocked) whatever the number of queues and message groups, so a
+// test can hold 100,000 queues or messages.
+//
+// Both work on a fake clock and inside a testing/synctest bubble, where the
+// default wall clock is the bubble's fake time: simulated hours of a fleet
+// pass in seconds.
+//
 // # Clock
 //
 // Options.Clock (default the wall clock) drives visibility timeouts, delays,
@@ -119,13 +140,15 @@
 //     unless its visibility timeout expires.
 //   - Queues are found by account and name; the host of a queue URL is not
 //     checked. Policies, KMS, SSE, permissions, message move tasks,
-//     ReceiveRequestAttemptId, fair-queue throttling and throughput limits are
-//     not implemented; FifoThroughputLimit and DeduplicationScope are stored,
+//     ReceiveRequestAttemptId, fair-queue throttling and throughput limits
+//     (other than the tagging quota, Options.TaggingQuota) are not
+//     implemented; FifoThroughputLimit and DeduplicationScope are stored,
 //     and DeduplicationScope=messageGroup scopes deduplication by group.
 //   - ChangeMessageVisibility does not enforce the 12-hour limit counted
 //     from the first receive.
-//   - The FIFO receive path and the Approximate* counts scan the queue;
-//     the standard receive path does not (it is O(k log n) for k messages).
+//   - The Approximate* counts, and a FIFO long poll that finds nothing to
+//     take, scan the queue; receives that take messages do not (O(k log n)
+//     for k messages, plus the FIFO groups blocked by a message in flight).
 //
 // # Shutdown
 //

@@ -110,3 +110,58 @@ func ExampleOptions_clock() {
 	// while in flight: 0
 	// after 30 s: 1
 }
+
+// A fleet simulation models SQS's account-wide quota on tagging actions and
+// its latency: past the quota, tagging calls fail with RequestThrottled, and
+// TaggingStats reports the peak rate the account saw.
+func ExampleOptions_taggingQuota() {
+	ctx := context.Background()
+	clk := sqstest.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv := sqstest.New(func(o *sqstest.Options) {
+		o.Clock = clk
+		o.TaggingQuota = 5 // tagging actions per second, for the whole account
+		o.TaggingBurst = 5
+		o.Latency = func(op string) time.Duration {
+			if op == "ReceiveMessage" {
+				return 0
+			}
+			return 20 * time.Millisecond // on the Server's clock
+		}
+	})
+	defer srv.Close()
+
+	// With a fake clock, a call waits for its latency until the clock moves.
+	created := make(chan *sqs.CreateQueueOutput)
+	go func() {
+		out, _ := srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q")})
+		created <- out
+	}()
+	clk.BlockUntil(1)
+	clk.Advance(20 * time.Millisecond)
+	q := <-created
+
+	// Seven heartbeats at once (under testing/synctest, with the wall clock,
+	// the latency passes by itself): five go through, two are throttled.
+	results := make(chan error, 7)
+	for range 7 {
+		go func() {
+			_, err := srv.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: q.QueueUrl, Tags: map[string]string{"heartbeat": "1"}})
+			results <- err
+		}()
+	}
+	clk.BlockUntil(7)
+	clk.Advance(20 * time.Millisecond)
+	throttled := 0
+	for range 7 {
+		var rt *types.RequestThrottled
+		if err := <-results; errors.As(err, &rt) && sqsapi.IsThrottled(err) {
+			throttled++
+		}
+	}
+	st := srv.TaggingStats()
+	fmt.Println("throttled:", throttled)
+	fmt.Println("calls:", st.Calls, "throttled:", st.Throttled, "peak TPS:", st.PeakTPS, "requested:", st.PeakRequestedTPS)
+	// Output:
+	// throttled: 2
+	// calls: 7 throttled: 2 peak TPS: 5 requested: 7
+}

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -446,16 +445,14 @@ func (s *Server) collect(q *queue, r *receiveRequest, now time.Time) []types.Mes
 			heap.Push(&q.heap, m)
 		}
 	} else {
-		groups := make([]*group, 0, len(q.group))
-		for _, g := range q.group {
-			groups = append(groups, g)
-		}
-		sort.Slice(groups, func(i, j int) bool { return groups[i].msgs[0].seq < groups[j].msgs[0].seq })
+		// Visit the groups in order of their first message, taking each
+		// out of the heap while it is looked at; the blocked ones (a
+		// message in flight) are few, so this is O((k + blocked) log groups).
+		var visited []*group
 	nextGroup:
-		for _, g := range groups {
-			if len(got) >= r.max {
-				break
-			}
+		for len(got) < r.max && len(q.groups) > 0 {
+			g := heap.Pop(&q.groups).(*group)
+			visited = append(visited, g)
 			for _, m := range g.msgs {
 				if m.receiveCount == 0 {
 					break
@@ -479,6 +476,11 @@ func (s *Server) collect(q *queue, r *receiveRequest, now time.Time) []types.Mes
 				deliver(m)
 				heap.Fix(&q.heap, m.heapIndex)
 				i++
+			}
+		}
+		for _, g := range visited {
+			if len(g.msgs) > 0 {
+				heap.Push(&q.groups, g)
 			}
 		}
 	}

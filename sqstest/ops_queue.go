@@ -161,7 +161,37 @@ func (s *Server) createQueue(in *sqs.CreateQueueInput) (*sqs.CreateQueueOutput, 
 		q.tags[k] = v
 	}
 	s.queues[name] = q
+	s.namesDirty = true
 	return &sqs.CreateQueueOutput{QueueUrl: aws.String(q.url)}, nil
+}
+
+// listNamesLocked returns up to n names of live queues that start with
+// prefix and sort after after, in order. It keeps a sorted index of names so
+// that paging through 100,000 queues costs O(page) a call, not O(queues).
+// Callers hold s.mu.
+func (s *Server) listNamesLocked(prefix, after string, n int) []string {
+	if s.namesDirty || s.names == nil {
+		s.names = make([]string, 0, len(s.queues))
+		for name := range s.queues {
+			s.names = append(s.names, name)
+		}
+		sort.Strings(s.names)
+		s.namesDirty = false
+	}
+	from := max(prefix, after)
+	i := sort.SearchStrings(s.names, from)
+	var out []string
+	for ; i < len(s.names) && len(out) < n; i++ {
+		name := s.names[i]
+		if !strings.HasPrefix(name, prefix) {
+			break
+		}
+		if name == after || s.queues[name] == nil { // deleted since the index was built
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 // DeleteQueue implements sqsapi.API. The queue and its messages go at once;
@@ -224,14 +254,8 @@ func (s *Server) ListQueues(ctx context.Context, in *sqs.ListQueuesInput, _ ...f
 		}
 		prefix := aws.ToString(in.QueueNamePrefix)
 		s.mu.Lock()
-		names := make([]string, 0, len(s.queues))
-		for name := range s.queues {
-			if strings.HasPrefix(name, prefix) && name > after {
-				names = append(names, name)
-			}
-		}
+		names := s.listNamesLocked(prefix, after, limit+1)
 		s.mu.Unlock()
-		sort.Strings(names)
 		out := &sqs.ListQueuesOutput{}
 		if len(names) > limit {
 			names = names[:limit]
@@ -366,6 +390,7 @@ func (s *Server) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, _ ...f
 		q.heap = nil
 		clear(q.msgs)
 		clear(q.group)
+		q.groups = nil
 		q.notify()
 		return &sqs.PurgeQueueOutput{}, nil
 	})

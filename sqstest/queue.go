@@ -71,8 +71,34 @@ func (h *msgHeap) Pop() any {
 
 // group is a FIFO message group: its messages in send order.
 type group struct {
-	id   string
-	msgs []*message
+	id        string
+	msgs      []*message
+	heapIndex int // in queue.groups; -1 while a receive has it out
+}
+
+// groupHeap orders the non-empty groups of a FIFO queue by the sequence
+// number of their first message, the order in which receives visit them.
+type groupHeap []*group
+
+func (h groupHeap) Len() int           { return len(h) }
+func (h groupHeap) Less(i, j int) bool { return h[i].msgs[0].seq < h[j].msgs[0].seq }
+func (h groupHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIndex = i
+	h[j].heapIndex = j
+}
+func (h *groupHeap) Push(x any) {
+	g := x.(*group)
+	g.heapIndex = len(*h)
+	*h = append(*h, g)
+}
+func (h *groupHeap) Pop() any {
+	old := *h
+	g := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	g.heapIndex = -1
+	return g
 }
 
 type dedupEntry struct {
@@ -94,9 +120,10 @@ type queue struct {
 	attrs attributes
 	tags  map[string]string
 
-	msgs  map[uint64]*message // by seq
-	heap  msgHeap             // every message, by (visibleAt, seq)
-	group map[string]*group   // FIFO: non-empty groups
+	msgs   map[uint64]*message // by seq
+	heap   msgHeap             // every message, by (visibleAt, seq)
+	group  map[string]*group   // FIFO: non-empty groups
+	groups groupHeap           // FIFO: the same groups, by first message
 
 	dedup      map[string]*dedupEntry // FIFO: by deduplication ID
 	dedupOrder []*dedupEntry          // FIFO: in expiry order
@@ -334,11 +361,14 @@ func (q *queue) add(m *message) {
 	if q.fifo {
 		g := q.group[m.groupID]
 		if g == nil {
-			g = &group{id: m.groupID}
+			g = &group{id: m.groupID, heapIndex: -1}
 			q.group[m.groupID] = g
 		}
 		g.msgs = append(g.msgs, m)
 		m.group = g
+		if len(g.msgs) == 1 && g.heapIndex < 0 {
+			heap.Push(&q.groups, g)
+		}
 	}
 }
 
@@ -352,11 +382,17 @@ func (q *queue) remove(m *message) {
 		for i, other := range g.msgs {
 			if other == m {
 				g.msgs = append(g.msgs[:i], g.msgs[i+1:]...)
+				if i == 0 && len(g.msgs) > 0 && g.heapIndex >= 0 {
+					heap.Fix(&q.groups, g.heapIndex)
+				}
 				break
 			}
 		}
 		if len(g.msgs) == 0 {
 			delete(q.group, g.id)
+			if g.heapIndex >= 0 {
+				heap.Remove(&q.groups, g.heapIndex)
+			}
 		}
 		m.group = nil
 	}

@@ -25,6 +25,23 @@ type Options struct {
 	AccountID string
 	// Host is the host of queue URLs. Default "sqs.<Region>.amazonaws.com".
 	Host string
+
+	// Latency, if not nil, returns how long a call to op (an SDK operation
+	// name, one of Operations) takes before it is performed: the round
+	// trip to SQS. It is waited on the Server's clock, honouring ctx, and
+	// comes on top of any Fault's Delay and of a long poll's wait. It is
+	// called without the Server's lock held, once per call.
+	Latency func(op string) time.Duration
+
+	// TaggingQuota is the account-wide limit on tagging actions (TagQueue,
+	// UntagQueue and ListQueueTags) per second, as SQS enforces one per
+	// account: a token bucket refilled at this rate. A tagging call that
+	// finds the bucket empty fails at once with *types.RequestThrottled and
+	// is not performed. 0 (the default) means no limit.
+	TaggingQuota float64
+	// TaggingBurst is the bucket's depth: how many tagging actions may come
+	// at once after a quiet spell. Default max(1, TaggingQuota rounded up).
+	TaggingBurst int
 }
 
 // Fault is an injected failure of one operation (see Server.InjectFault).
@@ -62,6 +79,12 @@ type Server struct {
 	seq     uint64 // message sequence numbers, server-wide
 	closed  bool
 	done    chan struct{} // closed by Close
+
+	names      []string // every queue name ever listed, sorted (ListQueues)
+	namesDirty bool     // a queue was created since names was built
+
+	latency func(op string) time.Duration
+	tagging tagQuota
 }
 
 type faultEntry struct {
@@ -86,8 +109,9 @@ func New(optFns ...func(*Options)) *Server {
 	if o.Host == "" {
 		o.Host = "sqs." + o.Region + ".amazonaws.com"
 	}
+	clk := clock.OrReal(o.Clock)
 	return &Server{
-		clk:       clock.OrReal(o.Clock),
+		clk:       clk,
 		region:    o.Region,
 		accountID: o.AccountID,
 		host:      o.Host,
@@ -96,6 +120,8 @@ func New(optFns ...func(*Options)) *Server {
 		calls:     make(map[string]int),
 		faults:    make(map[string][]*faultEntry),
 		done:      make(chan struct{}),
+		latency:   o.Latency,
+		tagging:   newTagQuota(o.TaggingQuota, o.TaggingBurst, clk.Now()),
 	}
 }
 
@@ -111,11 +137,13 @@ func (s *Server) CallCounts() map[string]int {
 	return m
 }
 
-// ResetCallCounts sets every call count to zero.
+// ResetCallCounts sets every call count to zero, and the counters of
+// TaggingStats too (not the tagging quota's bucket).
 func (s *Server) ResetCallCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.calls)
+	s.tagging.resetStats()
 }
 
 // Operations lists the operation names the Server implements, as used by
@@ -173,8 +201,9 @@ func (e *closedError) Is(target error) bool {
 	return target == ErrClosed || target == context.Canceled
 }
 
-// begin counts a call to op and applies any fault matching input. It returns
-// a non-nil error if the call must fail without being performed.
+// begin counts a call to op and applies the latency, any fault matching
+// input and the tagging quota. It returns a non-nil error if the call must
+// fail without being performed.
 func (s *Server) begin(ctx context.Context, op string, input any) error {
 	s.mu.Lock()
 	s.calls[op]++
@@ -182,41 +211,70 @@ func (s *Server) begin(ctx context.Context, op string, input any) error {
 		s.mu.Unlock()
 		return &closedError{op: op}
 	}
-	var fault *Fault
+	fault := s.matchFaultLocked(op, input)
+	s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqstest: %s: %w", op, err)
+	}
+	var delay time.Duration
+	if s.latency != nil {
+		delay = max(s.latency(op), 0)
+	}
+	if fault != nil {
+		delay += max(fault.Delay, 0)
+	}
+	if err := s.wait(ctx, op, delay); err != nil {
+		return err
+	}
+	if fault != nil && fault.Err != nil {
+		return fault.Err
+	}
+	if isTagging(op) {
+		s.mu.Lock()
+		ok := s.tagging.take(s.clk.Now())
+		s.mu.Unlock()
+		if !ok {
+			return errRequestThrottled(op)
+		}
+	}
+	return nil
+}
+
+// matchFaultLocked returns the first fault on op that matches input, using
+// it up. Callers hold s.mu.
+func (s *Server) matchFaultLocked(op string, input any) *Fault {
 	for i, fe := range s.faults[op] {
 		if fe.f.Match != nil && !fe.f.Match(input) {
 			continue
 		}
 		f := fe.f
-		fault = &f
 		if fe.left > 0 {
 			fe.left--
 			if fe.left == 0 {
 				s.faults[op] = append(s.faults[op][:i:i], s.faults[op][i+1:]...)
 			}
 		}
-		break
+		return &f
 	}
-	s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("sqstest: %s: %w", op, err)
-	}
-	if fault == nil {
+	return nil
+}
+
+// wait waits d on the Server's clock, or until ctx ends or the Server is
+// closed.
+func (s *Server) wait(ctx context.Context, op string, d time.Duration) error {
+	if d <= 0 {
 		return nil
 	}
-	if fault.Delay > 0 {
-		t := s.clk.NewTimer(fault.Delay)
-		select {
-		case <-t.C():
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("sqstest: %s: %w", op, ctx.Err())
-		case <-s.done:
-			t.Stop()
-			return &closedError{op: op}
-		}
+	t := s.clk.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("sqstest: %s: %w", op, ctx.Err())
+	case <-s.done:
+		return &closedError{op: op}
 	}
-	return fault.Err
 }
 
 // do runs one operation: it counts the call, applies faults, runs fn and

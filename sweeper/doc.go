@@ -50,28 +50,58 @@
 //
 // All Sweepers with one prefix share a FIFO work queue named
 // <prefix>Sweeper.fifo (created or reused by whoever needs it first, with the
-// dead-letter queue <prefix>Sweeper-DLQ.fifo, maxReceiveCount 5). A FIFO queue
-// deduplicates on an ID of our choosing: at the start of every sweep period each Sweeper
-// sends a seed {"v":1,"kind":"sweep","period":N} with MessageDeduplicationId
-// "sweep-N", so SQS delivers one seed per period however large the fleet is,
-// and the seeds share one message group, so two are never handled at once.
-// SQS deduplicates for 5 minutes only, which does not cover periods longer
-// than that (a late starter's seed, a redelivered seed), so the taker of a
-// seed also reads the LastSweepTag tag of the work queue and skips the sweep
-// if this period (or a later one) was already swept; it writes the tag before
-// listing. A standard queue would need a lock of our own for
-// the same effect.
+// dead-letter queue <prefix>Sweeper-DLQ.fifo, maxReceiveCount 5; created with
+// SQS's high-throughput settings, DeduplicationScope=messageGroup and
+// FifoThroughputLimit=perMessageGroupId; a queue created by an older version
+// is reused as it is). A FIFO queue deduplicates on an ID of our choosing: at
+// the start of every sweep period (plus up to a tenth of it, at most 5 s, of
+// jitter) each Sweeper sends a seed {"v":1,"kind":"sweep","period":N} with
+// message group and deduplication ID "sweep-N", so SQS keeps one seed per
+// period however large the fleet is. SQS deduplicates for 5 minutes only,
+// which does not cover periods longer than that, so the taker of a seed also
+// reads the LastSweepTag tag of the work queue and skips the sweep if this
+// period (or a later one) was already swept.
 //
-// The Sweeper that takes the seed lists every queue with the prefix (pages of
-// 1,000 following NextToken: no ceiling) and sends one check per queue
-// ({"v":1,"kind":"check","queueUrl":...}) in SendMessageBatch calls of 10, each
-// check in its own message group so they are handed out in parallel. Every
-// Sweeper receives from the work queue (batches of up to 10), so the checks
-// spread over the fleet, one receive batch at a time: a sweep of 25 queues
-// keeps at most 3 clients busy, one of 10,000 keeps all of them busy. Seeds
-// and checks that fail are retried after the work queue's 60 s visibility
-// timeout; a seed redelivered because its sweep outlived that timeout is
-// recognised by LastSweepTag and dropped.
+// The sweep moves through the fleet a page at a time: the Sweeper that
+// takes the seed lists the first page of queues with the prefix (ListQueues,
+// 1,000 a page), sends a work message for the next page
+// ({"v":1,"kind":"list","period":N,"token":...,"page":2}, its own message
+// group and deduplication ID "list-N-2") before anything else, then fans out
+// one check per queue of its page ({"v":1,"kind":"check","queueUrl":...,
+// "period":N}, message group and deduplication ID of the period and the
+// queue) in SendMessageBatch calls of 10, 8 at a time. Whoever takes the next
+// page does the same, and so on; the last page writes the period into
+// LastSweepTag. No process does work in proportion to the number of queues:
+// each does a page at a time, and checks in batches of up to 10 (handled
+// concurrently). A fleet of 20 sweeps 100,000 queues in about two minutes
+// of a 5-minute period on sqstest with realistic latency; the checks need a
+// tagging action each, so an account that checks 100,000 queues a period
+// needs a tagging quota of about 330 a second (see TagBudget).
+//
+// Every Sweeper polls the work queue only in a window after each period's
+// start: from sending its seed until a long poll (Options.WorkQueueWaitTime)
+// comes back empty, and at least half a period or 10 s, whichever is less;
+// then it sleeps until the next period. Idle, with the default options, a
+// lone process makes about 11 calls a period for sweeping (about 140 an
+// hour), and a process of an idle fleet of 100 about 40 an hour: a seed, a
+// long poll and a check a period.
+//
+// # Sweeper: crashes, stops and stalls
+//
+// Work messages are received with a visibility timeout of half the period
+// (at least 5 s, at most 60 s), extended while a piece of work runs longer.
+// A process that dies holding work leaves it in flight until that timeout:
+// since every period, page and check has its own message group, this holds
+// up nothing else, and the next period's sweep covers the queues that work
+// was about (a page is listed again when its message comes back, in the
+// same period's window or the next). So a crash delays no queue's deletion
+// by more than one period: the queues of a dead owner are deleted within
+// their retention + Options.SkewMargin + 2 periods. Stop hands the work
+// messages it holds but did not finish back to the work queue (visibility
+// 0) before it returns, so another process takes them at once. Work of a
+// past period is dropped, not done (Stats.StaleWorkDropped): seeds of any
+// past period, listing pages and checks more than one period old; so after
+// a stall the fleet sweeps once, not once for every period it missed.
 //
 // # Sweeper: what a check deletes
 //
@@ -79,9 +109,20 @@
 // heartbeat (or, without one, its creation time) is older than the retention
 // period plus Options.SkewMargin. It never deletes a queue without the
 // retention tag, the work queue or its DLQ, or a queue whose name does not
-// start with the prefix or that lives on another endpoint or account than the
-// work queue: check messages are untrusted input, and such checks are dropped
-// and logged.
+// start with the prefix or that lives at another scheme, endpoint or account
+// than the work queue: check messages are untrusted input, and such checks
+// are dropped and logged.
+//
+// Every tagging call of a Sweeper (the tag reads of checks, the reads and the
+// write of LastSweepTag) takes a token of Options.TagBudget, after the
+// heartbeats, and reports SQS's throttling to it. A check re-reads the tags
+// right before DeleteQueue. In an account over its tagging quota live
+// owners cannot heartbeat, so an old heartbeat proves nothing: no queue is
+// deleted while SQS throttled a tagging call under the budget within the
+// queue's retention period plus the skew margin, or while a heartbeat under
+// the budget is older than half its retention. Such deletions are deferred
+// to a later period, counted (Stats.DeletionsDeferred) and logged at Warn
+// once per episode.
 //
 // An idle queue that still holds messages is deleted too, but only after
 // Options.NonEmptyGrace more (default 1 h; negative: never). The Java client
@@ -94,12 +135,13 @@
 // # Errors, poison messages and shutdown
 //
 // A Sweeper never dies and never spins: every error is logged and retried
-// (a failed seed next period, a failed check after the work queue's
+// (a failed seed next period, failed work in a later poll window after its
 // visibility timeout, a failing receive with exponential backoff), and a
 // missing work queue is recreated. Malformed bodies, unknown versions and
-// unknown kinds are deleted and logged; a message whose handling keeps failing
-// ends in the DLQ. Start and Stop belong to the caller; Stop cancels in-flight
-// long polls and calls, joins both goroutines, and is idempotent.
+// kinds, bad fields and list tokens over 2 KiB are deleted and logged; a
+// message whose handling keeps failing ends in the DLQ. Start and Stop
+// belong to the caller; Stop cancels in-flight long polls and calls, hands
+// back the work it held, joins the Sweeper's goroutine, and is idempotent.
 //
 // Sweeper.Stats and Client.Stats count ListQueues calls, sweeps, checks,
 // deletions, heartbeats, recreations and failovers.

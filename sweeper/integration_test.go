@@ -30,11 +30,17 @@ func TestIntegrationFleetOfFive(t *testing.T) {
 		period  = time.Second
 		plain   = 20
 	)
+	// 25 checks a second: more than the default tagging budget allows.
+	budget, err := NewTagBudget(100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := func(o *Options) {
 		o.QueuePrefix = prefix
 		o.SweepPeriod = period
 		o.SkewMargin = 500 * time.Millisecond
 		o.Logger = testLogger(t)
+		o.TagBudget = budget
 	}
 	var cleanup []string
 	defer func() {
@@ -88,6 +94,7 @@ func TestIntegrationFleetOfFive(t *testing.T) {
 			t.Errorf("untagged queue %d deleted", i)
 		}
 	}
+	checkWorkQueueAttributes(t, api, urlOf(t, api, WorkQueueName(prefix)), urlOf(t, api, DeadLetterQueueName(prefix)))
 }
 
 // notYet makes CreateQueue of one name fail with QueueDeletedRecently until

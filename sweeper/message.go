@@ -7,37 +7,48 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
 )
 
 // The work queue carries plain JSON messages of our own format, versioned so
 // that fleets can be upgraded one host at a time:
 //
 //	{"v":1,"kind":"sweep","period":29666666}
+//	{"v":1,"kind":"list","period":29666666,"token":"<NextToken>","page":2}
 //	{"v":1,"kind":"check","queueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/__RequesterClientQueues__x","period":29666666}
 //
-// "sweep" (the seed) asks the client that receives it to list the queues with
-// the prefix and fan out one "check" per queue; "period" is the sweep period
-// number (Unix time divided by the sweep period) and only informs logs and
-// deduplication. Unknown fields are ignored; unknown versions and kinds,
-// malformed bodies and trailing data are refused (the message is deleted and
-// logged by the Sweeper, never retried).
+// "sweep" (the seed) asks the Sweeper that receives it to start the sweep of
+// period "period" (the sweep period number: Unix time divided by the sweep
+// period): list the first page of queues with the prefix and fan out one
+// "check" per queue. "list" continues a sweep: list page "page" (2 or more)
+// from "token", the ListQueues NextToken that ended the page before. Unknown
+// fields are ignored; unknown versions and kinds, missing or malformed
+// fields, bodies over 8 KiB, tokens over 2 KiB or with control characters,
+// and trailing data are refused (the message is deleted and logged by the
+// Sweeper, never retried).
 const workMessageVersion = 1
 
 // Kinds of work message.
 const (
 	kindSweep = "sweep"
+	kindList  = "list"
 	kindCheck = "check"
 )
 
-// maxWorkMessageSize bounds the body we are willing to parse; ours are far
-// smaller.
-const maxWorkMessageSize = 8 << 10
+// Bounds of what we are willing to parse; ours are far smaller.
+const (
+	maxWorkMessageSize = 8 << 10
+	maxListToken       = 2 << 10
+	maxListPage        = 1_000_000 // a billion queues
+)
 
 // workMessage is one message on the work queue.
 type workMessage struct {
 	V        int    `json:"v"`
 	Kind     string `json:"kind"`
 	Period   int64  `json:"period,omitempty"`
+	Token    string `json:"token,omitempty"`
+	Page     int64  `json:"page,omitempty"`
 	QueueURL string `json:"queueUrl,omitempty"`
 }
 
@@ -66,6 +77,8 @@ func parseWorkMessage(body string) (workMessage, error) {
 		V        json.RawMessage `json:"v"`
 		Kind     *string         `json:"kind"`
 		Period   json.RawMessage `json:"period"`
+		Token    *string         `json:"token"`
+		Page     json.RawMessage `json:"page"`
 		QueueURL *string         `json:"queueUrl"`
 	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
@@ -99,6 +112,18 @@ func parseWorkMessage(body string) (workMessage, error) {
 		if raw.Period == nil {
 			return bad("sweep without a period")
 		}
+	case kindList:
+		if raw.Period == nil {
+			return bad("list without a period")
+		}
+		page, ok := parseUint(raw.Page)
+		if !ok || page < 2 || page > maxListPage {
+			return bad("list with a bad page %.30q (want 2 to %d)", raw.Page, maxListPage)
+		}
+		if raw.Token == nil || validListToken(*raw.Token) != nil {
+			return bad("list with a bad token: %v", validListToken(deref(raw.Token)))
+		}
+		m.Page, m.Token = page, *raw.Token
 	case kindCheck:
 		if raw.QueueURL == nil || *raw.QueueURL == "" {
 			return bad("check without a queueUrl")
@@ -108,6 +133,21 @@ func parseWorkMessage(body string) (workMessage, error) {
 		return bad("unknown kind %q", m.Kind)
 	}
 	return m, nil
+}
+
+// validListToken says why a ListQueues NextToken cannot travel in a list
+// message, or nil: it must be 1 to maxListToken bytes without control
+// characters (SQS's tokens are opaque base64).
+func validListToken(t string) error {
+	if t == "" || len(t) > maxListToken {
+		return fmt.Errorf("%d bytes, want 1 to %d", len(t), maxListToken)
+	}
+	for _, r := range t {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return fmt.Errorf("control or invalid character %q", r)
+		}
+	}
+	return nil
 }
 
 // parseUint parses a JSON number that is a plain non-negative integer (no

@@ -28,7 +28,9 @@ type Options struct {
 	HeartbeatInterval time.Duration
 
 	// SweepPeriod is how often, fleet-wide, a sweep of all queues with the
-	// prefix starts. Default 5 min.
+	// prefix starts. The Sweeper polls the work queue only in a window
+	// after each period's start, and receives work with a visibility
+	// timeout of half the period (5 s to 60 s). Default 5 min.
 	SweepPeriod time.Duration
 
 	// SkewMargin is added to a queue's retention period before the Sweeper
@@ -43,7 +45,8 @@ type Options struct {
 	NonEmptyGrace time.Duration
 
 	// WorkQueueWaitTime is the long-poll wait of the Sweeper's receives on
-	// the shared work queue (at most 20 s). Default 20 s.
+	// the shared work queue (whole seconds, 1 to 20); a poll that waits it
+	// out empty ends the Sweeper's poll window of the period. Default 20 s.
 	WorkQueueWaitTime time.Duration
 
 	// Logger receives errors (which are retried, never fatal) and notable

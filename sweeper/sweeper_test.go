@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,6 +186,15 @@ func TestListingIsPaginated(t *testing.T) {
 	for i := 0; i < n; i++ {
 		mustCreate(t, e.srv, fmt.Sprintf("%sq%04d", pfx, i), nil, nil)
 	}
+	// The sweep is recorded once its last page is listed, not before.
+	var lists, listsBeforeTag atomic.Int64
+	e.srv.InjectFault("ListQueues", sqstest.Fault{Match: func(any) bool { lists.Add(1); return false }})
+	e.srv.InjectFault("TagQueue", sqstest.Fault{Match: func(in any) bool {
+		if _, ok := in.(*sqs.TagQueueInput).Tags[LastSweepTag]; ok {
+			listsBeforeTag.Store(lists.Load())
+		}
+		return false
+	}})
 	s := startSweeper(t, e.srv, e.opts(t, func(o *Options) { o.SweepPeriod = time.Hour })...)
 	e.drive(t, "all checks", time.Second, func() bool { return s.Stats().ChecksPerformed == n })
 	if got := s.Stats().Sweeps; got != 1 {
@@ -194,6 +205,9 @@ func TestListingIsPaginated(t *testing.T) {
 	}
 	if calls := e.srv.CallCounts(); calls["SendMessageBatch"] != (n+9)/10 {
 		t.Errorf("SendMessageBatch calls = %d, want %d", calls["SendMessageBatch"], (n+9)/10)
+	}
+	if got := listsBeforeTag.Load(); got != 3 {
+		t.Errorf("LastSweepTag written after %d of the 3 pages were listed, want after the last", got)
 	}
 }
 
@@ -255,6 +269,9 @@ func TestSweeperDropsBadAndHostileMessages(t *testing.T) {
 		workMessage{V: 1, Kind: kindCheck, QueueURL: dlqURL}.encode(),
 		workMessage{V: 1, Kind: kindCheck, QueueURL: foreign}.encode(),
 		workMessage{V: 1, Kind: kindCheck, QueueURL: "ftp://evil/1/" + pfx + "x"}.encode(),
+		workMessage{V: 1, Kind: kindCheck, QueueURL: strings.Replace(urlOf(t, e.srv, pfx+"ours"), "https://", "http://", 1)}.encode(),
+		`{"v":1,"kind":"list","period":1,"token":"","page":2}`,
+		`{"v":1,"kind":"list","period":1,"token":"t","page":1}`,
 	}
 	for i, b := range bodies {
 		if _, err := e.srv.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &workURL, MessageBody: aws.String(b),
@@ -275,14 +292,26 @@ func TestSweeperDropsBadAndHostileMessages(t *testing.T) {
 	}
 }
 
+// TestPoisonCheckGoesToDLQ: a check whose handling keeps failing is retried
+// (one attempt per poll window: failed work waits for the next window) and
+// ends in the DLQ after workMaxReceiveCount attempts.
 func TestPoisonCheckGoesToDLQ(t *testing.T) {
 	e := newFakeEnv(t)
-	stuck := mustCreate(t, e.srv, pfx+"stuck", nil, nil)
+	s := startSweeper(t, e.srv, e.opts(t, func(o *Options) { o.SweepPeriod = time.Minute })...)
+	e.drive(t, "first sweep", time.Second, func() bool { return s.Stats().Sweeps == 1 })
+	workURL := urlOf(t, e.srv, WorkQueueName(pfx))
+	// A check without a period is never stale; its queue is not listed, so
+	// no sweep sends checks of it.
+	stuck := strings.Replace(workURL, WorkQueueName(pfx), pfx+"stuck", 1)
 	e.srv.InjectFault("ListQueueTags", sqstest.Fault{
 		Err:   errors.New("boom"),
 		Match: func(in any) bool { return aws.ToString(in.(*sqs.ListQueueTagsInput).QueueUrl) == stuck },
 	})
-	s := startSweeper(t, e.srv, e.opts(t, func(o *Options) { o.SweepPeriod = time.Hour })...)
+	if _, err := e.srv.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &workURL,
+		MessageBody:    aws.String(workMessage{V: 1, Kind: kindCheck, QueueURL: stuck}.encode()),
+		MessageGroupId: aws.String("poison"), MessageDeduplicationId: aws.String("poison")}); err != nil {
+		t.Fatal(err)
+	}
 	dlqDepth := func() int64 {
 		out, err := e.srv.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(DeadLetterQueueName(pfx))})
 		if err != nil {
@@ -384,5 +413,38 @@ func TestLateStartupSweepDoesNotSkipNextPeriod(t *testing.T) {
 	took := e.drive(t, "next period's sweep", time.Second, func() bool { return s.Stats().Sweeps == 2 })
 	if end := e.clk.Now().Sub(t0); end > 70*time.Second {
 		t.Errorf("second sweep at %v (waited %v), want right after the period boundary at 60 s", end, took)
+	}
+}
+
+// TestWorkQueueCreatedForHighThroughput: the work queue is a FIFO queue with
+// SQS's high-throughput settings and a dead-letter queue.
+func TestWorkQueueCreatedForHighThroughput(t *testing.T) {
+	e := newFakeEnv(t)
+	s := startSweeper(t, e.srv, e.opts(t)...)
+	e.drive(t, "first sweep", time.Second, func() bool { return s.Stats().Sweeps == 1 })
+	checkWorkQueueAttributes(t, e.srv, urlOf(t, e.srv, WorkQueueName(pfx)), urlOf(t, e.srv, DeadLetterQueueName(pfx)))
+}
+
+func checkWorkQueueAttributes(t *testing.T, api sqsapi.API, workURL, dlqURL string) {
+	t.Helper()
+	out, err := api.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &workURL, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlq, err := api.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &dlqURL, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"FifoQueue":           "true",
+		"DeduplicationScope":  "messageGroup",
+		"FifoThroughputLimit": "perMessageGroupId",
+	} {
+		if got := out.Attributes[name]; got != want {
+			t.Errorf("work queue %s = %q, want %q", name, got, want)
+		}
+	}
+	if rp := out.Attributes["RedrivePolicy"]; !strings.Contains(rp, dlq.Attributes["QueueArn"]) {
+		t.Errorf("work queue RedrivePolicy = %q, want the DLQ %s", rp, dlq.Attributes["QueueArn"])
 	}
 }

@@ -136,9 +136,8 @@ func startCrashChild(t *testing.T, endpoint, prefix, queueURL string, sweep bool
 //
 // By default the killed processes take no part in the sweep. With
 // SQSTEMP_LONG=1 they do, as every process of a fleet would, and one of them
-// may die holding a work message (the period's seed): the FIFO work queue
-// then stalls that message group for its visibility timeout (60 s), and
-// the deletion waits that long too.
+// may die holding a work message (the period's seed): that stalls only its
+// own period's message group, so the deletion may wait one period more.
 func TestCrashLeavesNoQueues(t *testing.T) {
 	const children = 3
 	childrenSweep := long()
@@ -202,14 +201,12 @@ func TestCrashLeavesNoQueues(t *testing.T) {
 	t.Logf("restarted requester: first request answered in %v", time.Since(first).Round(time.Millisecond))
 
 	// The dead children's host queues go; the live requester's stays.
-	// A killed child may hold the period's sweep seed in flight: the FIFO
-	// work queue's message group then delivers nothing more until that
-	// message's visibility timeout (60 s) has passed.
-	workVisibility := time.Duration(0)
+	// A killed child may hold sweep work: that period is lost.
+	lost := time.Duration(0)
 	if childrenSweep {
-		workVisibility = 60 * time.Second
+		lost = crashSweepPeriod
 	}
-	deadline := killed.Add(workVisibility + crashRetention + 10*time.Second /* sweeper.Options.SkewMargin default */ + 2*crashSweepPeriod + 20*time.Second)
+	deadline := killed.Add(lost + crashRetention + 10*time.Second /* sweeper.Options.SkewMargin default */ + 2*crashSweepPeriod + 20*time.Second)
 	var left []string
 	for {
 		now := listPrefix(t, api, prefix)
