@@ -73,6 +73,11 @@ func TestAllowRule(t *testing.T) {
 		{name: "decimal IP loopback", raw: "http://2130706433/000000000000/" + prefix + "h#r"},
 		{name: "upper-case host", raw: "https://SQS.us-east-1.amazonaws.com/" + acct + "/" + prefix + "h#r", reqQ: reqQ},
 		{name: "scheme", raw: "ftp://sqs.us-east-1.amazonaws.com/" + acct + "/" + prefix + "h#r", reqQ: reqQ},
+		// In Serve the reply queue's scheme must be the request queue's:
+		// a request cannot send the response over plain HTTP, or to
+		// another server on the emulator's host and port.
+		{name: "http reply, https request queue", raw: "http://sqs.us-east-1.amazonaws.com/" + acct + "/" + prefix + "h#r", reqQ: reqQ},
+		{name: "https reply, http request queue (emulator)", raw: "https://127.0.0.1:4566/000000000000/" + prefix + "h#r", reqQ: emuReqQ},
 		{name: "javascript", raw: "javascript:alert(1)", reqQ: reqQ},
 		{name: "relative", raw: "/" + acct + "/" + prefix + "h#r", reqQ: reqQ},
 		{name: "backslash", raw: `https://sqs.us-east-1.amazonaws.com\@evil.com/` + acct + "/" + prefix + "h#r", reqQ: reqQ},
