@@ -4,20 +4,18 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"go.uber.org/goleak"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
 
 // fakeCall is one call recorded by fakeAPI.
 type fakeCall struct {
@@ -179,20 +177,6 @@ func (g *gate) before(ctx context.Context, c fakeCall) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-// waitFor spins until cond holds. It is not a timed assertion: the bound is
-// a minute, far beyond any healthy run, so a wrong expectation fails with a
-// message instead of hanging the package until the test binary times out.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never happened: %s", what)
-		}
-		runtime.Gosched()
 	}
 }
 
