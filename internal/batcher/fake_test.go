@@ -180,6 +180,17 @@ func (g *gate) before(ctx context.Context, c fakeCall) error {
 	}
 }
 
+// firstGated returns a fakeAPI whose call carrying the message "first"
+// blocks in g; other calls go through.
+func firstGated(g *gate) *fakeAPI {
+	return &fakeAPI{before: func(ctx context.Context, c fakeCall) error {
+		if c.keys[0] == "first" {
+			return g.before(ctx, c)
+		}
+		return nil
+	}}
+}
+
 // pendingCount is the number of sends waiting for url.
 func (s *Sender) pendingCount(url string) int {
 	s.mu.Lock()

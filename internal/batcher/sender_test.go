@@ -57,13 +57,7 @@ func TestSenderCoalescesWhileInFlight(t *testing.T) {
 	for _, n := range []int{1, 2, 9, 10, 11, 25} {
 		t.Run(fmt.Sprint(n, " waiting"), func(t *testing.T) {
 			g := newGate()
-			api := &fakeAPI{}
-			api.before = func(ctx context.Context, c fakeCall) error {
-				if c.keys[0] == "first" {
-					return g.before(ctx, c)
-				}
-				return nil
-			}
+			api := firstGated(g)
 			s := NewSender(api)
 			defer s.Close(context.Background())
 
@@ -125,13 +119,7 @@ func TestSenderCoalescesWhileInFlight(t *testing.T) {
 
 func TestSenderBatchSizeLimit(t *testing.T) {
 	g := newGate()
-	api := &fakeAPI{}
-	api.before = func(ctx context.Context, c fakeCall) error {
-		if c.keys[0] == "first" {
-			return g.before(ctx, c)
-		}
-		return nil
-	}
+	api := firstGated(g)
 	s := NewSender(api, func(o *SenderOptions) { o.MaxBatchBytes = 256 * 1024 })
 	defer s.Close(context.Background())
 	first := startBlocked(t, s, g, "first")
@@ -356,13 +344,7 @@ func TestSenderCancelWhileInFlightReturnsAtOnce(t *testing.T) {
 
 func TestSenderOptFnsAreNotCoalesced(t *testing.T) {
 	g := newGate()
-	api := &fakeAPI{}
-	api.before = func(ctx context.Context, c fakeCall) error {
-		if c.keys[0] == "first" {
-			return g.before(ctx, c)
-		}
-		return nil
-	}
+	api := firstGated(g)
 	s := NewSender(api)
 	defer s.Close(context.Background())
 	first := startBlocked(t, s, g, "first")
@@ -456,13 +438,7 @@ func TestSenderClose(t *testing.T) {
 // fails only its own caller.
 func TestSenderUnbatchableInputGoesAlone(t *testing.T) {
 	g := newGate()
-	api := &fakeAPI{}
-	api.before = func(ctx context.Context, c fakeCall) error {
-		if c.keys[0] == "first" {
-			return g.before(ctx, c)
-		}
-		return nil
-	}
+	api := firstGated(g)
 	s := NewSender(api)
 	defer s.Close(context.Background())
 	first := startBlocked(t, s, g, "first")
@@ -487,13 +463,7 @@ func TestSenderUnbatchableInputGoesAlone(t *testing.T) {
 // exactly 3,000 bytes, which goes at once while another call is in flight.
 func TestSenderBatchFillsUpToMaxBatchBytes(t *testing.T) {
 	g := newGate()
-	api := &fakeAPI{}
-	api.before = func(ctx context.Context, c fakeCall) error {
-		if c.keys[0] == "first" {
-			return g.before(ctx, c)
-		}
-		return nil
-	}
+	api := firstGated(g)
 	s := NewSender(api, func(o *SenderOptions) { o.MaxBatchBytes = 3000 })
 	defer s.Close(context.Background())
 	first := startBlocked(t, s, g, "first")
@@ -542,13 +512,7 @@ func TestSenderMessageSizeLimit(t *testing.T) {
 func TestSenderMaxBatchAtMostTen(t *testing.T) {
 	for _, max := range []int{11, 100} {
 		g := newGate()
-		api := &fakeAPI{}
-		api.before = func(ctx context.Context, c fakeCall) error {
-			if c.keys[0] == "first" {
-				return g.before(ctx, c)
-			}
-			return nil
-		}
+		api := firstGated(g)
 		s := NewSender(api, func(o *SenderOptions) { o.MaxBatch = max })
 		first := startBlocked(t, s, g, "first")
 		var wg sync.WaitGroup
