@@ -48,6 +48,8 @@ func TestAllowRule(t *testing.T) {
 			target: "http://127.0.0.1:4566/000000000000/" + prefix + "h", virtual: "r"},
 		{name: "outside Serve, localhost", raw: "http://localhost:9324/000000000000/" + prefix + "h", ok: true,
 			target: "http://localhost:9324/000000000000/" + prefix + "h"},
+		{name: "outside Serve, IPv6 loopback", raw: "http://[::1]/000000000000/" + prefix + "h#r", ok: true,
+			target: "http://[::1]/000000000000/" + prefix + "h", virtual: "r"},
 
 		{name: "empty", raw: "", reqQ: reqQ},
 		{name: "no prefix", raw: awsHost + "/" + acct + "/billing-events#x", reqQ: reqQ},
@@ -73,6 +75,11 @@ func TestAllowRule(t *testing.T) {
 		{name: "decimal IP loopback", raw: "http://2130706433/000000000000/" + prefix + "h#r"},
 		{name: "upper-case host", raw: "https://SQS.us-east-1.amazonaws.com/" + acct + "/" + prefix + "h#r", reqQ: reqQ},
 		{name: "scheme", raw: "ftp://sqs.us-east-1.amazonaws.com/" + acct + "/" + prefix + "h#r", reqQ: reqQ},
+		// In Serve the reply queue's scheme must be the request queue's:
+		// a request cannot send the response over plain HTTP, or to
+		// another server on the emulator's host and port.
+		{name: "http reply, https request queue", raw: "http://sqs.us-east-1.amazonaws.com/" + acct + "/" + prefix + "h#r", reqQ: reqQ},
+		{name: "https reply, http request queue (emulator)", raw: "https://127.0.0.1:4566/000000000000/" + prefix + "h#r", reqQ: emuReqQ},
 		{name: "javascript", raw: "javascript:alert(1)", reqQ: reqQ},
 		{name: "relative", raw: "/" + acct + "/" + prefix + "h#r", reqQ: reqQ},
 		{name: "backslash", raw: `https://sqs.us-east-1.amazonaws.com\@evil.com/` + acct + "/" + prefix + "h#r", reqQ: reqQ},
@@ -108,6 +115,27 @@ func TestAllowRule(t *testing.T) {
 				t.Errorf("target = %q #%q, want %q #%q", got.queueURL, got.virtualName, tt.target, tt.virtual)
 			}
 		})
+	}
+}
+
+// TestReplyURLLength: reply URLs up to 1024 bytes are considered (here
+// with AllowAll, under which a long host name is allowed); longer ones are
+// refused, and the error carries the first 256 bytes.
+func TestReplyURLLength(t *testing.T) {
+	r := New(nil, func(o *Options) { o.AllowReplyURL = AllowAll })
+	path := "/" + acct + "/" + prefix + "h"
+	host := func(urlLen int) string { return "https://" + strings.Repeat("a", urlLen-len("https://")-len(path)) }
+	if _, err := r.resolveReply(host(maxReplyURLLength)+path, nil); err != nil {
+		t.Errorf("a %d-byte reply URL: %v", maxReplyURLLength, err)
+	}
+	long := host(maxReplyURLLength+1) + path
+	_, err := r.resolveReply(long, nil)
+	refused, ok := err.(*ReplyURLRefusedError)
+	if !ok {
+		t.Fatalf("a %d-byte reply URL: %v, want a *ReplyURLRefusedError", len(long), err)
+	}
+	if refused.URL != long[:256] {
+		t.Errorf("refused URL %q (%d bytes), want the first 256 bytes", refused.URL, len(refused.URL))
 	}
 }
 

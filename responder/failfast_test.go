@@ -19,22 +19,35 @@ import (
 )
 
 // serveWithTimeout runs Serve on url, failing the test if it has not
-// returned within the liveness bound; it returns Serve's error and how long
-// Serve took.
-func serveWithTimeout(t *testing.T, r *responder.Responder, url string) (error, time.Duration) {
+// returned within the liveness bound; it returns Serve's error.
+func serveWithTimeout(t *testing.T, r *responder.Responder, url string) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testutil.LivenessBound)
 	defer cancel()
-	start := time.Now()
 	err := r.Serve(ctx, url, responder.HandlerFunc(echo))
 	if ctx.Err() != nil {
 		t.Fatalf("Serve kept running on %s: %v", url, err)
 	}
-	return err, time.Since(start)
+	return err
+}
+
+// wantOneCall fails the test unless r made exactly one SQS call (fast:
+// nothing retried, nothing more tried after the first error).
+func wantOneCall(t *testing.T, r *responder.Responder) {
+	t.Helper()
+	total := int64(0)
+	calls := r.Stats().Calls
+	for _, n := range calls {
+		total += n
+	}
+	if total != 1 {
+		t.Errorf("SQS calls %v, want only the first (GetQueueAttributes), whose error stops Serve", calls)
+	}
 }
 
 // TestServeFailsFastOnMissingQueue: Serve on a queue that does not exist,
-// or that is deleted while Serve runs, returns the SQS error, wrapped.
+// or that is deleted while Serve runs, returns the SQS error, wrapped, from
+// the first call that fails: nothing is retried.
 func TestServeFailsFastOnMissingQueue(t *testing.T) {
 	t.Run("deleted before", func(t *testing.T) {
 		e := newEnv(t, nil)
@@ -42,11 +55,11 @@ func TestServeFailsFastOnMissingQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := responder.New(e.srv, func(o *responder.Options) { o.Logger = testutil.Quiet })
-		err, took := serveWithTimeout(t, r, e.requests)
+		err := serveWithTimeout(t, r, e.requests)
 		if !sqsapi.IsQueueDoesNotExist(err) {
 			t.Fatalf("Serve on a deleted queue: %v, want QueueDoesNotExist", err)
 		}
-		t.Logf("Serve on a deleted queue returned after %v: %v", took, err)
+		wantOneCall(t, r)
 	})
 	t.Run("deleted while serving", func(t *testing.T) {
 		e := newEnv(t, nil)
@@ -55,14 +68,13 @@ func TestServeFailsFastOnMissingQueue(t *testing.T) {
 			testutil.Eventually(t, "Serve is receiving", func() bool { return e.srv.CallCounts()["ReceiveMessage"] > 0 })
 			_, _ = e.srv.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: &e.requests})
 		}()
-		err, took := serveWithTimeout(t, r, e.requests)
+		err := serveWithTimeout(t, r, e.requests)
 		if !sqsapi.IsQueueDoesNotExist(err) {
 			t.Fatalf("Serve on a queue deleted underneath: %v, want QueueDoesNotExist", err)
 		}
-		if st := r.Stats(); st.ReceiveErrors != 1 {
-			t.Errorf("ReceiveErrors = %d, want 1", st.ReceiveErrors)
+		if st := r.Stats(); st.ReceiveErrors != 1 || st.Calls["ReceiveMessage"] != 1 {
+			t.Errorf("ReceiveErrors = %d of %d receives, want 1 of 1: the failed receive is not retried", st.ReceiveErrors, st.Calls["ReceiveMessage"])
 		}
-		t.Logf("Serve on a queue deleted while serving returned after %v: %v", took, err)
 	})
 }
 
@@ -73,7 +85,7 @@ func TestServeFailsFastOnAccessDenied(t *testing.T) {
 	denied := &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform sqs:receivemessage", Fault: smithy.FaultClient}
 	e.srv.InjectFault("ReceiveMessage", sqstest.Fault{Err: denied})
 	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = testutil.Quiet })
-	err, _ := serveWithTimeout(t, r, e.requests)
+	err := serveWithTimeout(t, r, e.requests)
 	if !sqsapi.IsAccessDenied(err) || !errors.Is(err, denied) {
 		t.Fatalf("Serve with receives denied: %v, want the AccessDenied error", err)
 	}
@@ -137,7 +149,8 @@ func (r *recordReceives) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMess
 }
 
 // TestServeFailsFastOnEmulator: Serve on a queue deleted on a real
-// SQS-compatible server returns its error at once.
+// SQS-compatible server returns its error at once: the error of its first
+// call, which is not retried.
 func TestServeFailsFastOnEmulator(t *testing.T) {
 	api := awsclient.ForTest(t)
 	ctx := context.Background()
@@ -146,9 +159,9 @@ func TestServeFailsFastOnEmulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := responder.New(api, func(o *responder.Options) { o.Logger = testutil.Quiet })
-	err, took := serveWithTimeout(t, r, url)
+	err := serveWithTimeout(t, r, url)
 	if !sqsapi.IsQueueDoesNotExist(err) {
 		t.Fatalf("Serve on a deleted queue: %v, want QueueDoesNotExist", err)
 	}
-	t.Logf("Serve on a deleted queue returned after %v: %v", took, err)
+	wantOneCall(t, r)
 }

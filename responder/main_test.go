@@ -3,14 +3,7 @@ package responder
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// Idle keep-alive connections of the SDK's HTTP client (integration tests).
-		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-	)
-}
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }

@@ -3,7 +3,6 @@ package responder_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -15,13 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/responder"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 	"github.com/sqstemp/sqstemp/virtualqueue"
 )
-
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // env is an sqstest server with a request queue and a reply host queue.
 type env struct {
@@ -35,19 +33,10 @@ func newEnv(t *testing.T, requestAttrs map[string]string) *env {
 	srv := sqstest.New()
 	t.Cleanup(srv.Close)
 	e := &env{srv: srv}
-	e.requests = mustCreate(t, srv, "requests", requestAttrs)
-	e.host = mustCreate(t, srv, sqsapi.DefaultQueuePrefix+"host", nil)
+	e.requests = testutil.CreateQueue(t, srv, "requests", requestAttrs, nil)
+	e.host = testutil.CreateQueue(t, srv, sqsapi.DefaultQueuePrefix+"host", nil, nil)
 	srv.ResetCallCounts()
 	return e
-}
-
-func mustCreate(t *testing.T, api sqsapi.API, name string, attrs map[string]string) string {
-	t.Helper()
-	out, err := api.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.ToString(out.QueueUrl)
 }
 
 func str(v string) types.MessageAttributeValue {
@@ -85,29 +74,18 @@ func serve(r *responder.Responder, url string, h responder.Handler) (stop func()
 	return func() error { cancel(); return <-done }
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never happened: %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func echo(_ context.Context, m types.Message) (*sqs.SendMessageInput, error) {
 	return &sqs.SendMessageInput{MessageBody: aws.String("re: " + aws.ToString(m.Body))}, nil
 }
 
 func TestServeAnswersAndDeletes(t *testing.T) {
 	e := newEnv(t, nil)
-	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = quiet })
+	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = testutil.Quiet })
 	stop := serve(r, e.requests, responder.HandlerFunc(echo))
 	for i := range 25 {
 		e.request(t, "q"+strconv.Itoa(i), virtualqueue.URL(e.host, "r"+strconv.Itoa(i)))
 	}
-	waitFor(t, "25 responses", func() bool { return r.Stats().Responses == 25 })
+	testutil.Eventually(t, "25 responses", func() bool { return r.Stats().Responses == 25 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +108,7 @@ func TestServeAnswersAndDeletes(t *testing.T) {
 
 func TestServeWithoutResponseQueue(t *testing.T) {
 	e := newEnv(t, nil)
-	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = quiet })
+	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = testutil.Quiet })
 	var handled atomic.Int64
 	stop := serve(r, e.requests, responder.HandlerFunc(func(ctx context.Context, m types.Message) (*sqs.SendMessageInput, error) {
 		handled.Add(1)
@@ -140,7 +118,7 @@ func TestServeWithoutResponseQueue(t *testing.T) {
 		return echo(ctx, m)
 	}))
 	e.request(t, "one-way", "")
-	waitFor(t, "handled", func() bool { return handled.Load() == 1 })
+	testutil.Eventually(t, "handled", func() bool { return handled.Load() == 1 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -158,9 +136,9 @@ func TestServeWithoutResponseQueue(t *testing.T) {
 
 func TestRefusedReplyURLSendsNothing(t *testing.T) {
 	e := newEnv(t, nil)
-	victim := mustCreate(t, e.srv, "billing-events", nil)
+	victim := testutil.CreateQueue(t, e.srv, "billing-events", nil, nil)
 	e.srv.ResetCallCounts()
-	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = quiet })
+	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = testutil.Quiet })
 	bad := []string{
 		victim,                        // a real queue without the prefix
 		virtualqueue.URL(victim, "x"), // virtual URL on it
@@ -190,7 +168,7 @@ func TestRefusedReplyURLSendsNothing(t *testing.T) {
 			handled.Add(1)
 			return echo(ctx, m)
 		}))
-		waitFor(t, "all refused", func() bool { return r.Stats().RefusedReplies == int64(1+len(bad)) })
+		testutil.Eventually(t, "all refused", func() bool { return r.Stats().RefusedReplies == int64(1+len(bad)) })
 		if err := stop(); err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +212,7 @@ func (h *countHandler) WithGroup(string) slog.Handler      { return h }
 
 func TestStaleReply(t *testing.T) {
 	e := newEnv(t, nil)
-	gone := mustCreate(t, e.srv, sqsapi.DefaultQueuePrefix+"gone", nil)
+	gone := testutil.CreateQueue(t, e.srv, sqsapi.DefaultQueuePrefix+"gone", nil, nil)
 	if _, err := e.srv.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(gone)}); err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +258,7 @@ func TestHandlerErrorPolicies(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				e := newEnv(t, map[string]string{"VisibilityTimeout": "600"})
-				r := responder.New(e.srv, func(o *responder.Options) { o.Logger = quiet; o.OnHandlerError = tc.policy })
+				r := responder.New(e.srv, func(o *responder.Options) { o.Logger = testutil.Quiet; o.OnHandlerError = tc.policy })
 				e.request(t, "fails", virtualqueue.URL(e.host, "r"))
 				var calls atomic.Int64
 				stop := serve(r, e.requests, responder.HandlerFunc(func(context.Context, types.Message) (*sqs.SendMessageInput, error) {
@@ -292,9 +270,9 @@ func TestHandlerErrorPolicies(t *testing.T) {
 					}
 					return nil, errors.New("boom")
 				}))
-				waitFor(t, "handler error", func() bool { return r.Stats().HandlerErrors >= 1 })
+				testutil.Eventually(t, "handler error", func() bool { return r.Stats().HandlerErrors >= 1 })
 				if tc.policy == responder.RedeliverNow {
-					waitFor(t, "redelivery", func() bool { return calls.Load() >= 2 })
+					testutil.Eventually(t, "redelivery", func() bool { return calls.Load() >= 2 })
 				}
 				if err := stop(); err != nil {
 					t.Fatal(err)
@@ -318,7 +296,7 @@ func TestHandlerErrorPolicies(t *testing.T) {
 
 func TestServeWaitsForRunningHandlers(t *testing.T) {
 	e := newEnv(t, nil)
-	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = quiet })
+	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = testutil.Quiet })
 	started, release := make(chan struct{}), make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -356,7 +334,7 @@ func TestServeWaitsForRunningHandlers(t *testing.T) {
 func TestServeBoundsConcurrency(t *testing.T) {
 	e := newEnv(t, nil)
 	const limit = 3
-	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = quiet; o.MaxConcurrency = limit })
+	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = testutil.Quiet; o.MaxConcurrency = limit })
 	var running, peak atomic.Int64
 	stop := serve(r, e.requests, responder.HandlerFunc(func(ctx context.Context, m types.Message) (*sqs.SendMessageInput, error) {
 		n := running.Add(1)
@@ -373,7 +351,7 @@ func TestServeBoundsConcurrency(t *testing.T) {
 	for i := range 30 {
 		e.request(t, strconv.Itoa(i), virtualqueue.URL(e.host, "r"+strconv.Itoa(i)))
 	}
-	waitFor(t, "all answered", func() bool { return r.Stats().Responses == 30 })
+	testutil.Eventually(t, "all answered", func() bool { return r.Stats().Responses == 30 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +362,7 @@ func TestServeBoundsConcurrency(t *testing.T) {
 
 func TestServeBadInput(t *testing.T) {
 	e := newEnv(t, nil)
-	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = quiet })
+	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = testutil.Quiet })
 	for _, tc := range []struct {
 		url string
 		h   responder.Handler
@@ -398,7 +376,7 @@ func TestServeBadInput(t *testing.T) {
 			t.Errorf("Serve(%q, %v) = %v, want *sqsapi.InvalidParameterError", tc.url, tc.h, err)
 		}
 	}
-	long := responder.New(e.srv, func(o *responder.Options) { o.Logger = quiet; o.VisibilityTimeout = 13 * time.Hour })
+	long := responder.New(e.srv, func(o *responder.Options) { o.Logger = testutil.Quiet; o.VisibilityTimeout = 13 * time.Hour })
 	var bad *sqsapi.InvalidParameterError
 	if err := long.Serve(context.Background(), e.requests, responder.HandlerFunc(echo)); !errors.As(err, &bad) || bad.Param != "VisibilityTimeout" {
 		t.Errorf("VisibilityTimeout 13h: %v", err)
@@ -410,7 +388,7 @@ func TestServeBadInput(t *testing.T) {
 
 func TestSendResponseInput(t *testing.T) {
 	e := newEnv(t, nil)
-	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = quiet })
+	r := responder.New(e.srv, func(o *responder.Options) { o.Logger = testutil.Quiet })
 	reply := virtualqueue.URL(e.host, "r")
 	req := types.Message{MessageAttributes: map[string]types.MessageAttributeValue{sqsapi.ResponseQueueURLAttribute: str(reply)}}
 	if err := r.SendResponse(context.Background(), types.Message{}, &sqs.SendMessageInput{}); !errors.Is(err, responder.ErrNoResponseRequested) {
@@ -453,7 +431,7 @@ func TestServeSurgesOnBacklog(t *testing.T) {
 		e.request(t, strconv.Itoa(i), "")
 	}
 	r := responder.New(e.srv, func(o *responder.Options) {
-		o.Logger = quiet
+		o.Logger = testutil.Quiet
 		o.MaxReceivers = 4
 	})
 	var mu sync.Mutex
@@ -464,7 +442,7 @@ func TestServeSurgesOnBacklog(t *testing.T) {
 		mu.Unlock()
 		return nil, nil
 	}))
-	waitFor(t, "all handled", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == n })
+	testutil.Eventually(t, "all handled", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == n })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -80,3 +80,45 @@ func TestInvalidParameterErrorNamesTheValue(t *testing.T) {
 		t.Fatal("validation error must be a client-fault smithy.APIError")
 	}
 }
+
+// TestClassifySDKErrors: every error type the SDK's SQS client returns
+// classifies by what it means, as the SDK builds it from a JSON-protocol
+// response (the code is the type's name). Those that fit no category (KMS
+// access, quotas, purge in progress, ...) are Unknown.
+func TestClassifySDKErrors(t *testing.T) {
+	tests := []struct {
+		err  error
+		want sqsapi.Category
+	}{
+		{&types.QueueDoesNotExist{}, sqsapi.CategoryQueueDoesNotExist},
+		{&types.QueueNameExists{}, sqsapi.CategoryQueueNameExists},
+		{&types.QueueDeletedRecently{}, sqsapi.CategoryQueueDeletedRecently},
+		{&types.ReceiptHandleIsInvalid{}, sqsapi.CategoryReceiptHandleInvalid},
+		{&types.MessageNotInflight{}, sqsapi.CategoryReceiptHandleInvalid},
+		{&types.RequestThrottled{}, sqsapi.CategoryThrottled},
+		{&types.KmsThrottled{}, sqsapi.CategoryThrottled},
+		{&types.InvalidAddress{}, sqsapi.CategoryInvalidParameter},
+		{&types.InvalidAttributeName{}, sqsapi.CategoryInvalidParameter},
+		{&types.InvalidAttributeValue{}, sqsapi.CategoryInvalidParameter},
+		{&types.InvalidIdFormat{}, sqsapi.CategoryInvalidParameter},
+		{&types.InvalidMessageContents{}, sqsapi.CategoryInvalidParameter},
+		{&types.InvalidBatchEntryId{}, sqsapi.CategoryInvalidParameter},
+		{&types.BatchEntryIdsNotDistinct{}, sqsapi.CategoryInvalidParameter},
+		{&types.BatchRequestTooLong{}, sqsapi.CategoryInvalidParameter},
+		{&types.EmptyBatchRequest{}, sqsapi.CategoryInvalidParameter},
+		{&types.TooManyEntriesInBatchRequest{}, sqsapi.CategoryInvalidParameter},
+		{&types.UnsupportedOperation{}, sqsapi.CategoryInvalidParameter},
+		{&types.PurgeQueueInProgress{}, sqsapi.CategoryUnknown},
+		{&types.OverLimit{}, sqsapi.CategoryUnknown},
+		{&types.InvalidSecurity{}, sqsapi.CategoryUnknown},
+		{&types.KmsAccessDenied{}, sqsapi.CategoryUnknown},
+		{&types.KmsDisabled{}, sqsapi.CategoryUnknown},
+		{&types.KmsNotFound{}, sqsapi.CategoryUnknown},
+		{&types.ResourceNotFoundException{}, sqsapi.CategoryUnknown},
+	}
+	for _, tt := range tests {
+		if got := sqsapi.Classify(tt.err); got != tt.want {
+			t.Errorf("Classify(%T) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}

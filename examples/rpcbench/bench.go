@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -594,6 +593,3 @@ func round(x float64, digits int) float64 {
 	}
 	return -float64(int64(-x*p+0.5)) / p
 }
-
-// errStopped is returned by calls made after a mode's servers stopped.
-var errStopped = errors.New("rpcbench: stopped")

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
@@ -39,7 +40,7 @@ func TestAckerLoneDeleteIsFlushedAfterMaxDelay(t *testing.T) {
 		t.Fatalf("%d calls before MaxDelay", n)
 	}
 	clk.Advance(time.Millisecond)
-	waitFor(t, "the delete", func() bool { return api.ncalls() == 1 })
+	testutil.Eventually(t, "the delete", func() bool { return api.ncalls() == 1 })
 	if got := joinKeys(api.log()[0]); got != "DeleteMessageBatch[h1]" {
 		t.Errorf("call = %s", got)
 	}
@@ -60,13 +61,13 @@ func TestAckerFullBatchesGoAtOnce(t *testing.T) {
 		a.Delete(qURL, fmt.Sprint("h", i))
 	}
 	// Two full batches go without the clock moving; the rest waits.
-	waitFor(t, "two batches", func() bool { return api.ncalls() == 2 })
+	testutil.Eventually(t, "two batches", func() bool { return api.ncalls() == 2 })
 	clk.BlockUntil(1)
 	if st := a.Stats(); st.Pending != 5 {
 		t.Errorf("pending = %d", st.Pending)
 	}
 	clk.Advance(DefaultMaxDelay)
-	waitFor(t, "third batch", func() bool { return api.ncalls() == 3 })
+	testutil.Eventually(t, "third batch", func() bool { return api.ncalls() == 3 })
 	var keys []string
 	for _, c := range api.log() {
 		if c.op != "DeleteMessageBatch" || len(c.keys) > 10 {
@@ -421,7 +422,7 @@ func TestAckerCloseAbandonsBackoff(t *testing.T) {
 	a.Delete(qURL, "h")
 	flushed := make(chan error, 1)
 	go func() { flushed <- a.Flush(context.Background()) }()
-	waitFor(t, "first attempt", func() bool { return api.ncalls() == 1 })
+	testutil.Eventually(t, "first attempt", func() bool { return api.ncalls() == 1 })
 	clk.BlockUntil(1) // the worker waits out its backoff
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

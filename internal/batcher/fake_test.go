@@ -4,20 +4,18 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"go.uber.org/goleak"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
 
 // fakeCall is one call recorded by fakeAPI.
 type fakeCall struct {
@@ -182,18 +180,15 @@ func (g *gate) before(ctx context.Context, c fakeCall) error {
 	}
 }
 
-// waitFor spins until cond holds. It is not a timed assertion: the bound is
-// a minute, far beyond any healthy run, so a wrong expectation fails with a
-// message instead of hanging the package until the test binary times out.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never happened: %s", what)
+// firstGated returns a fakeAPI whose call carrying the message "first"
+// blocks in g; other calls go through.
+func firstGated(g *gate) *fakeAPI {
+	return &fakeAPI{before: func(ctx context.Context, c fakeCall) error {
+		if c.keys[0] == "first" {
+			return g.before(ctx, c)
 		}
-		runtime.Gosched()
-	}
+		return nil
+	}}
 }
 
 // pendingCount is the number of sends waiting for url.

@@ -226,8 +226,8 @@ func BenchmarkSenderEmulator(b *testing.B) {
 	}
 }
 
-// FIFO: every caller gets its own SequenceNumber, and one caller's sends,
-// made one after the other, arrive in order.
+// TestIntegrationFIFO: every caller gets its own SequenceNumber, and one
+// caller's sends, made one after the other, arrive in order.
 func TestIntegrationFIFO(t *testing.T) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)

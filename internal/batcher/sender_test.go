@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
@@ -56,13 +57,7 @@ func TestSenderCoalescesWhileInFlight(t *testing.T) {
 	for _, n := range []int{1, 2, 9, 10, 11, 25} {
 		t.Run(fmt.Sprint(n, " waiting"), func(t *testing.T) {
 			g := newGate()
-			api := &fakeAPI{}
-			api.before = func(ctx context.Context, c fakeCall) error {
-				if c.keys[0] == "first" {
-					return g.before(ctx, c)
-				}
-				return nil
-			}
+			api := firstGated(g)
 			s := NewSender(api)
 			defer s.Close(context.Background())
 
@@ -77,7 +72,7 @@ func TestSenderCoalescesWhileInFlight(t *testing.T) {
 			}
 			// Full batches go at once, even while the first call is in
 			// flight; the partial rest waits for it.
-			waitFor(t, "full batches out, the rest pending", func() bool {
+			testutil.Eventually(t, "full batches out, the rest pending", func() bool {
 				return api.ncalls() == 1+n/10 && s.pendingCount(qURL) == n%10
 			})
 			close(g.release)
@@ -124,13 +119,7 @@ func TestSenderCoalescesWhileInFlight(t *testing.T) {
 
 func TestSenderBatchSizeLimit(t *testing.T) {
 	g := newGate()
-	api := &fakeAPI{}
-	api.before = func(ctx context.Context, c fakeCall) error {
-		if c.keys[0] == "first" {
-			return g.before(ctx, c)
-		}
-		return nil
-	}
+	api := firstGated(g)
 	s := NewSender(api, func(o *SenderOptions) { o.MaxBatchBytes = 256 * 1024 })
 	defer s.Close(context.Background())
 	first := startBlocked(t, s, g, "first")
@@ -144,7 +133,7 @@ func TestSenderBatchSizeLimit(t *testing.T) {
 		})
 	}
 	// Two batches of two are full (a third would not fit) and go at once.
-	waitFor(t, "full batches out", func() bool { return api.ncalls() == 3 && s.pendingCount(qURL) == 1 })
+	testutil.Eventually(t, "full batches out", func() bool { return api.ncalls() == 3 && s.pendingCount(qURL) == 1 })
 	close(g.release)
 	<-first
 	wg.Wait()
@@ -195,7 +184,7 @@ func TestSenderEntryFailuresGoToTheirCaller(t *testing.T) {
 	for i, b := range bodies {
 		wg.Go(func() { outs[i], errs[i] = s.SendMessage(context.Background(), sendIn(qURL, b)) })
 	}
-	waitFor(t, "sends to be pending", func() bool { return s.pendingCount(qURL) == len(bodies) })
+	testutil.Eventually(t, "sends to be pending", func() bool { return s.pendingCount(qURL) == len(bodies) })
 	close(g.release)
 	<-first
 	wg.Wait()
@@ -258,7 +247,7 @@ func TestSenderWholeCallErrors(t *testing.T) {
 			for i := range 3 {
 				wg.Go(func() { _, errs[i] = s.SendMessage(context.Background(), sendIn(qURL, fmt.Sprint("m", i))) })
 			}
-			waitFor(t, "sends to be pending", func() bool { return s.pendingCount(qURL) == 3 })
+			testutil.Eventually(t, "sends to be pending", func() bool { return s.pendingCount(qURL) == 3 })
 			close(g.release)
 			<-first
 			wg.Wait()
@@ -292,7 +281,7 @@ func TestSenderCancelWhilePendingWithdrawsTheMessage(t *testing.T) {
 		out, err := s.SendMessage(context.Background(), sendIn(qURL, "kept"))
 		keep <- sendResult{out, err}
 	}()
-	waitFor(t, "sends to be pending", func() bool { return s.pendingCount(qURL) == 2 })
+	testutil.Eventually(t, "sends to be pending", func() bool { return s.pendingCount(qURL) == 2 })
 	cancel()
 	err := <-errc
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "not sent") {
@@ -330,7 +319,7 @@ func TestSenderCancelWhileInFlightReturnsAtOnce(t *testing.T) {
 		_, err := s.SendMessage(context.Background(), sendIn(qURL, "b"))
 		other <- err
 	}()
-	waitFor(t, "sends to be pending", func() bool { return s.pendingCount(qURL) == 2 })
+	testutil.Eventually(t, "sends to be pending", func() bool { return s.pendingCount(qURL) == 2 })
 	// Let the first call return; the batch call then blocks in the gate.
 	g.release <- struct{}{}
 	<-first
@@ -355,13 +344,7 @@ func TestSenderCancelWhileInFlightReturnsAtOnce(t *testing.T) {
 
 func TestSenderOptFnsAreNotCoalesced(t *testing.T) {
 	g := newGate()
-	api := &fakeAPI{}
-	api.before = func(ctx context.Context, c fakeCall) error {
-		if c.keys[0] == "first" {
-			return g.before(ctx, c)
-		}
-		return nil
-	}
+	api := firstGated(g)
 	s := NewSender(api)
 	defer s.Close(context.Background())
 	first := startBlocked(t, s, g, "first")
@@ -419,7 +402,7 @@ func TestSenderClose(t *testing.T) {
 		_, err := s.SendMessage(context.Background(), sendIn(qURL, "pending"))
 		errc <- err
 	}()
-	waitFor(t, "send to be pending", func() bool { return s.pendingCount(qURL) == 1 })
+	testutil.Eventually(t, "send to be pending", func() bool { return s.pendingCount(qURL) == 1 })
 
 	// Close gives up when its ctx ends while a call is in flight...
 	ctx, cancel := context.WithCancel(context.Background())
@@ -455,13 +438,7 @@ func TestSenderClose(t *testing.T) {
 // fails only its own caller.
 func TestSenderUnbatchableInputGoesAlone(t *testing.T) {
 	g := newGate()
-	api := &fakeAPI{}
-	api.before = func(ctx context.Context, c fakeCall) error {
-		if c.keys[0] == "first" {
-			return g.before(ctx, c)
-		}
-		return nil
-	}
+	api := firstGated(g)
 	s := NewSender(api)
 	defer s.Close(context.Background())
 	first := startBlocked(t, s, g, "first")
@@ -478,5 +455,83 @@ func TestSenderUnbatchableInputGoesAlone(t *testing.T) {
 	<-first
 	if got, want := api.ops(), []string{"SendMessage", "SendMessage", "SendMessage", "SendMessage"}; !slices.Equal(got, want) {
 		t.Errorf("calls = %v", got)
+	}
+}
+
+// TestSenderBatchFillsUpToMaxBatchBytes: a batch takes messages up to
+// MaxBatchBytes inclusive: three 1,000-byte messages make a full batch of
+// exactly 3,000 bytes, which goes at once while another call is in flight.
+func TestSenderBatchFillsUpToMaxBatchBytes(t *testing.T) {
+	g := newGate()
+	api := firstGated(g)
+	s := NewSender(api, func(o *SenderOptions) { o.MaxBatchBytes = 3000 })
+	defer s.Close(context.Background())
+	first := startBlocked(t, s, g, "first")
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			if _, err := s.SendMessage(context.Background(), sendIn(qURL, fmt.Sprint(i, strings.Repeat("x", 999)))); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	testutil.Eventually(t, "a full batch out", func() bool { return api.ncalls() == 2 })
+	if c := api.log()[1]; len(c.keys) != 3 || c.size != 3000 {
+		t.Errorf("first batch %s: %d messages, %d bytes; want 3 messages, exactly MaxBatchBytes (3000)", c.op, len(c.keys), c.size)
+	}
+	close(g.release)
+	<-first
+	wg.Wait()
+}
+
+// TestSenderMessageSizeLimit: a message of exactly 1 MiB (body and
+// attributes) is sent; one byte more is refused before any call, with an
+// *sqsapi.InvalidParameterError.
+func TestSenderMessageSizeLimit(t *testing.T) {
+	api := &fakeAPI{}
+	s := NewSender(api)
+	defer s.Close(context.Background())
+	attrs := map[string]types.MessageAttributeValue{"a": {DataType: ptr("String"), StringValue: ptr("v")}} // 1+6+1 bytes
+	body := strings.Repeat("x", sqsapi.MaxMessageSizeBytes-8)
+	if _, err := s.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: ptr(qURL), MessageBody: &body, MessageAttributes: attrs}); err != nil {
+		t.Fatalf("1 MiB message: %v", err)
+	}
+	body += "x"
+	_, err := s.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: ptr(qURL), MessageBody: &body, MessageAttributes: attrs})
+	var bad *sqsapi.InvalidParameterError
+	if !errors.As(err, &bad) {
+		t.Errorf("1 MiB + 1 byte: %v, want an InvalidParameterError", err)
+	}
+	if n := api.ncalls(); n != 1 {
+		t.Errorf("%d calls, want 1: the message over the limit is not sent", n)
+	}
+}
+
+// TestSenderMaxBatchAtMostTen: MaxBatch above SQS's 10 entries is 10: of
+// 11 sends waiting, 10 make a full batch.
+func TestSenderMaxBatchAtMostTen(t *testing.T) {
+	for _, max := range []int{11, 100} {
+		g := newGate()
+		api := firstGated(g)
+		s := NewSender(api, func(o *SenderOptions) { o.MaxBatch = max })
+		first := startBlocked(t, s, g, "first")
+		var wg sync.WaitGroup
+		for i := range 11 {
+			wg.Go(func() {
+				if _, err := s.SendMessage(context.Background(), sendIn(qURL, fmt.Sprint("m", i))); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		testutil.Eventually(t, "a full batch out", func() bool { return api.ncalls() == 2 })
+		close(g.release)
+		<-first
+		wg.Wait()
+		for _, c := range api.log() {
+			if len(c.keys) > sqsapi.MaxBatchEntries {
+				t.Errorf("MaxBatch %d: a batch of %d messages", max, len(c.keys))
+			}
+		}
+		_ = s.Close(context.Background())
 	}
 }

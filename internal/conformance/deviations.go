@@ -3,7 +3,6 @@ package conformance
 // FauxqsDeviations are the known deviations of the fauxqs emulator (2.4.1)
 // from real SQS, found by this suite; see DEVIATIONS.md.
 var FauxqsDeviations = map[Deviation]bool{
-	DeviationPrefixedErrorCodes:      true,
 	DeviationQueueDeletedRecently:    true,
 	DeviationQueueNames:              true,
 	DeviationUnknownAttribute:        true,
@@ -16,6 +15,7 @@ var FauxqsDeviations = map[Deviation]bool{
 	DeviationMessageAttributeFilter:  true,
 	DeviationDedupIDOnStandard:       true,
 	DeviationFIFONaming:              true,
+	DeviationFIFOOnePerGroup:         true,
 	DeviationRedriveTarget:           true,
 	DeviationSupplementaryCharacters: true,
 }

@@ -91,16 +91,12 @@ const (
 	DeviationQueueNames Deviation = "QueueNames"
 	// DeviationListQueuesMaxResults: MaxResults outside 1-1000 is accepted.
 	DeviationListQueuesMaxResults Deviation = "ListQueuesMaxResults"
-	// DeviationPrefixedErrorCodes: error codes (the query codes the SDK
-	// reports) carry an "AWS.SimpleQueueService." prefix where SQS's do not,
-	// e.g. AWS.SimpleQueueService.InvalidParameterValue for
-	// InvalidParameterValue and AWS.SimpleQueueService.QueueNameExists for
-	// QueueAlreadyExists, so sqsapi.Classify does not recognise them. The
-	// suite then classifies the code without the prefix.
-	DeviationPrefixedErrorCodes Deviation = "PrefixedErrorCodes"
 	// DeviationFIFONaming: a queue named *.fifo without FifoQueue=true is
 	// accepted.
 	DeviationFIFONaming Deviation = "FIFONaming"
+	// DeviationFIFOOnePerGroup: a receive from a FIFO queue returns at most
+	// one message of each message group.
+	DeviationFIFOOnePerGroup Deviation = "FIFOOnePerGroup"
 	// DeviationFIFODelay: per-message DelaySeconds on a FIFO queue is
 	// accepted.
 	DeviationFIFODelay Deviation = "FIFODelay"

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/aws/smithy-go"
 	"github.com/google/uuid"
 
 	"github.com/sqstemp/sqstemp/sqsapi"
@@ -150,7 +149,7 @@ func (e *env) pollWait() int32 {
 	return 1
 }
 
-// receive receives once with in's settings plus the suite's wait.
+// receiveOnce receives once with in's settings plus the suite's wait.
 func (e *env) receiveOnce(in sqs.ReceiveMessageInput) []types.Message {
 	e.t.Helper()
 	if in.WaitTimeSeconds == 0 {
@@ -240,15 +239,6 @@ func (e *env) wantCategory(what string, err error, want ...sqsapi.Category) {
 	for _, w := range want {
 		if got == w {
 			return
-		}
-	}
-	if code := sqsapi.ErrorCode(err); strings.HasPrefix(code, "AWS.SimpleQueueService.") && e.caps.Deviations[DeviationPrefixedErrorCodes] {
-		stripped := sqsapi.Classify(&smithy.GenericAPIError{Code: strings.TrimPrefix(code, "AWS.SimpleQueueService.")})
-		for _, w := range want {
-			if stripped == w {
-				e.t.Logf("%s: code %q classified without its prefix (deviation %q)", what, code, DeviationPrefixedErrorCodes)
-				return
-			}
 		}
 	}
 	e.t.Errorf("%s: got error %v (category %v, code %q), want category %v", what, err, got, sqsapi.ErrorCode(err), want)

@@ -10,13 +10,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"go.uber.org/goleak"
 
 	"github.com/sqstemp/sqstemp/internal/awsclient"
 	"github.com/sqstemp/sqstemp/internal/emulator"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
 
 func listQueues(ctx context.Context, t *testing.T, c *sqs.Client) []string {
 	t.Helper()

@@ -24,6 +24,7 @@ import (
 	"github.com/sqstemp/sqstemp/internal/awsclient"
 	"github.com/sqstemp/sqstemp/internal/emulator"
 	"github.com/sqstemp/sqstemp/internal/faultproxy"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
@@ -90,16 +91,12 @@ func newProxy(t *testing.T, target string, optFns ...func(*faultproxy.Options)) 
 	return p
 }
 
+// createQueue creates a queue that is deleted when the test ends.
 func createQueue(t *testing.T, c *sqs.Client, name string) string {
 	t.Helper()
-	out, err := c.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name)})
-	if err != nil {
-		t.Fatalf("CreateQueue %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		_, _ = c.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl})
-	})
-	return *out.QueueUrl
+	url := testutil.CreateQueue(t, c, name, nil, nil)
+	t.Cleanup(func() { _, _ = c.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: &url}) })
+	return url
 }
 
 func visibleMessages(t *testing.T, c *sqs.Client, q string) int {

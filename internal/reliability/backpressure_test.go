@@ -3,7 +3,6 @@ package reliability
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -15,17 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqstest"
 	"github.com/sqstemp/sqstemp/virtualqueue"
 )
-
-func heapAlloc() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
 
 func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
@@ -60,11 +52,11 @@ func TestBackpressure(t *testing.T) {
 	clk := clock.NewFake(time.Unix(1_800_000_000, 0))
 	srv := sqstest.New(func(o *sqstest.Options) { o.Clock = clk })
 	defer srv.Close()
-	hostURL := createQueue(t, srv, "backpressure-host", map[string]string{"VisibilityTimeout": strconv.Itoa(int(vt / time.Second))})
+	hostURL := testutil.CreateQueue(t, srv, "backpressure-host", map[string]string{"VisibilityTimeout": strconv.Itoa(int(vt / time.Second))}, nil)
 	vq := virtualqueue.New(srv, func(o *virtualqueue.Options) {
 		o.MaxBufferedPerQueue = maxBuf
 		o.Clock = clk
-		o.Logger = logger(t)
+		o.Logger = testutil.Logger(t)
 	})
 	defer func() {
 		if err := vq.Close(ctx); err != nil {
@@ -95,7 +87,7 @@ func TestBackpressure(t *testing.T) {
 		}
 	}()
 
-	heap0 := heapAlloc()
+	heap0 := testutil.HeapAlloc()
 	// Send (sending to a virtual URL needs no local queue: the poller is not
 	// running yet), in batches of 10 from 8 senders.
 	var next atomic.Int64
@@ -129,10 +121,10 @@ func TestBackpressure(t *testing.T) {
 	if err := sendErr.Load(); err != nil {
 		t.Fatalf("send: %v", err)
 	}
-	heap1 := heapAlloc()
+	heap1 := testutil.HeapAlloc()
 
 	// Now the virtual queue exists and its poller runs; nobody reads.
-	createQueue(t, vq, name, map[string]string{"HostQueueUrl": hostURL})
+	testutil.CreateQueue(t, vq, name, map[string]string{"HostQueueUrl": hostURL}, nil)
 	for {
 		visible, _ := hostCounts(t, srv, hostURL)
 		if visible == 0 {
@@ -140,7 +132,7 @@ func TestBackpressure(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	heap2 := heapAlloc()
+	heap2 := testutil.HeapAlloc()
 	st := vq.Stats()
 	_, inFlight := hostCounts(t, srv, hostURL)
 	if st.Buffered != maxBuf {
@@ -158,7 +150,7 @@ func TestBackpressure(t *testing.T) {
 	if _, err := vq.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &vurl}); err != nil {
 		t.Fatal(err)
 	}
-	heap3 := heapAlloc()
+	heap3 := testutil.HeapAlloc()
 	growth := int64(heap2) - int64(heap1)
 	held := int64(heap2) - int64(heap3)
 	t.Logf("sent %d: heap %s before, %s after sending (held by sqstest), %s with the poller through all of them unread (growth %s, sqstest receipts included); held by the client %s for %d buffered messages (limit %d, max seen %d); overflows %d; in flight on host %d",
@@ -175,7 +167,7 @@ func TestBackpressure(t *testing.T) {
 
 	// Every message is still receivable: receive and delete them all, with
 	// four consumers, until the host queue is empty.
-	createQueue(t, vq, name, map[string]string{"HostQueueUrl": hostURL})
+	testutil.CreateQueue(t, vq, name, map[string]string{"HostQueueUrl": hostURL}, nil)
 	var mu sync.Mutex
 	seen := make(map[string]string, total)
 	var failure atomic.Value

@@ -13,9 +13,10 @@
 //     response or a clear error, no response reaches the wrong caller, no
 //     message is lost, no goroutine or queue is leaked;
 //   - outage: the emulator stopped for 10 s and restarted empty in the middle
-//     of a run; pollers back off and recover, the requester's host queue is
-//     recreated by the library, the application's request queue by the
-//     application (the test), and later requests succeed;
+//     of a run; pollers back off and recover (a request succeeds within a
+//     minute), the requester's host queue is recreated by the library, the
+//     application's request queue by the application (the test), and later
+//     requests succeed;
 //   - crash: processes running a requester (this test binary re-executed as
 //     a child) are killed with SIGKILL in the middle of requests; the sweeper
 //     of a restarted requester deletes their queues, and the restarted
@@ -26,8 +27,9 @@
 //   - bad input: a table over the public clients; every bad value gets a
 //     clear error naming it, makes no SQS call and never panics;
 //   - security: hostile ResponseQueueUrl values are refused and nothing is
-//     sent; sweeper work messages naming queues outside the prefix delete
-//     nothing.
+//     sent, or (each one listed with why) accepted and sent to exactly the
+//     prefixed queue they name, on an AWS endpoint; sweeper work messages
+//     naming queues outside the prefix delete nothing.
 //
 // The emulator tests skip when the emulator is not installed (scripts/test
 // installs it). So that the package fits the CI budget with -race (about
@@ -38,10 +40,6 @@
 // took part in the sweep themselves (which may leave a sweep seed in flight
 // on the FIFO work queue and delay the next sweep by its 60 s visibility
 // timeout).
-//
-// Bad-input cases that show a known, reported gap (an SQS call is made, or
-// the error is not the documented type) are skipped with "KNOWN GAP" and
-// listed; SQSTEMP_STRICT=1 makes them fail.
 //
 // Other knobs: SQSTEMP_FAULT_REQUESTS, SQSTEMP_FAULT_RATE (per fault kind,
 // default 0.05), SQSTEMP_FAULT_TIMEOUT (per request, default 90s);

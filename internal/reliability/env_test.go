@@ -2,14 +2,12 @@ package reliability
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"regexp"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,24 +18,20 @@ import (
 	"github.com/sqstemp/sqstemp/internal/awsclient"
 	"github.com/sqstemp/sqstemp/internal/emulator"
 	"github.com/sqstemp/sqstemp/internal/faultproxy"
+	"github.com/sqstemp/sqstemp/internal/testutil"
+	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
 // long reports whether the long variants were asked for (SQSTEMP_LONG=1).
 func long() bool { return os.Getenv("SQSTEMP_LONG") == "1" }
 
-// quiet discards logs; verbose (-v with SQSTEMP_LOG=1) shows them.
-func logger(t testing.TB) *slog.Logger {
-	if os.Getenv("SQSTEMP_LOG") == "1" {
-		return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
+// logger and createQueue are for crash_test.go, until it uses
+// internal/testutil as the other tests of the package do.
+func logger(t testing.TB) *slog.Logger { return testutil.Logger(t) }
 
-type tWriter struct{ t testing.TB }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
+func createQueue(t *testing.T, api sqsapi.API, name string, attrs map[string]string) string {
+	t.Helper()
+	return testutil.CreateQueue(t, api, name, attrs, nil)
 }
 
 // emuEnv is a private emulator with a fault proxy in front of it, and SDK

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sqstemp/sqstemp/internal/faultproxy"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/requester"
 	"github.com/sqstemp/sqstemp/responder"
 )
@@ -137,10 +138,10 @@ func newRPCRig(t *testing.T, e *emuEnv, reqOpts func(*requester.Options)) *rpcRi
 	// Through the proxy (no faults yet), as the requester sees it: the
 	// emulator names the endpoint the request came to in its queue URLs,
 	// and the responder answers only on the request queue's endpoint.
-	g.queueURL = createQueue(t, e.faulty, g.queue, map[string]string{"VisibilityTimeout": "5"})
+	g.queueURL = testutil.CreateQueue(t, e.faulty, g.queue, map[string]string{"VisibilityTimeout": "5"}, nil)
 	var err error
 	g.req, err = requester.New(ctx, e.faulty, func(o *requester.Options) {
-		o.Logger = logger(t)
+		o.Logger = testutil.Logger(t)
 		// The response queues' visibility timeout is the library's default:
 		// it decides how soon responses hidden by a dropped receive return.
 		o.TempQueue.DisableSweeper = true
@@ -151,7 +152,7 @@ func newRPCRig(t *testing.T, e *emuEnv, reqOpts func(*requester.Options)) *rpcRi
 	if err != nil {
 		t.Fatalf("requester.New: %v", err)
 	}
-	g.resp = responder.New(e.faulty, func(o *responder.Options) { o.Logger = logger(t) })
+	g.resp = responder.New(e.faulty, func(o *responder.Options) { o.Logger = testutil.Logger(t) })
 	sctx, cancel := context.WithCancel(ctx)
 	g.stop = cancel
 	go func() { g.served <- g.resp.Serve(sctx, g.queueURL, g.h) }()
@@ -216,17 +217,6 @@ func (g *rpcRig) call(tok string, timeout time.Duration) outcome {
 		}
 	}
 	return o
-}
-
-func createQueue(t *testing.T, api interface {
-	CreateQueue(context.Context, *sqs.CreateQueueInput, ...func(*sqs.Options)) (*sqs.CreateQueueOutput, error)
-}, name string, attrs map[string]string) string {
-	t.Helper()
-	out, err := api.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
-	if err != nil {
-		t.Fatalf("CreateQueue %s: %v", name, err)
-	}
-	return aws.ToString(out.QueueUrl)
 }
 
 func faultSummary(c faultproxy.OpCounts) string {

@@ -1,15 +1,12 @@
 package reliability
 
 import (
-	"os"
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(crashChildEnv) != "" {
-		os.Exit(crashChild())
-	}
-	goleak.VerifyTestMain(m)
+	testutil.RunChild(crashChildEnv, crashChild) // the crash test's child process
+	testutil.VerifyTestMain(m)
 }

@@ -2,10 +2,12 @@ package reliability
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/requester"
 	"github.com/sqstemp/sqstemp/responder"
 	"github.com/sqstemp/sqstemp/sqsapi"
@@ -50,7 +52,9 @@ func callAllWithNil(t *testing.T, name string, api sqsapi.API) {
 
 // TestNilInputsNeverPanic calls every sqsapi.API method of every client with a
 // nil input, as code written against *sqs.Client may (the SDK treats nil as an
-// empty input): an error is fine, a panic is not.
+// empty input): an error is fine, a panic is not. The requester's and the
+// responder's own methods refuse a nil input, handler or requester with an
+// *sqsapi.InvalidParameterError naming it, before any SQS call.
 func TestNilInputsNeverPanic(t *testing.T) {
 	srv := sqstest.New()
 	defer srv.Close()
@@ -73,30 +77,44 @@ func TestNilInputsNeverPanic(t *testing.T) {
 	}
 	defer rq.Close(context.Background())
 	rs := responder.New(srv)
-	for name, call := range map[string]func() error{
-		"requester.SendMessageAndGetResponse(nil)": func() error {
+	reqQ := testutil.CreateQueue(t, srv, "nil-input-requests", nil, nil)
+	reply := types.Message{MessageAttributes: map[string]types.MessageAttributeValue{
+		sqsapi.ResponseQueueURLAttribute: strAttr(virtualqueue.URL(rq.HostQueueURL(), "r"))}}
+	// Each call gets an *sqsapi.InvalidParameterError naming the nil
+	// parameter, before any SQS call.
+	for _, tc := range []struct {
+		name, param string
+		call        func() error
+	}{
+		{"requester.SendMessageAndGetResponse(nil)", "SendMessageInput", func() error {
 			_, err := rq.SendMessageAndGetResponse(context.Background(), nil)
 			return err
-		},
-		"requester.Call(nil requester)": func() error {
-			_, err := requester.Call[int, int](context.Background(), nil, "https://sqs.us-east-1.amazonaws.com/1/q", 1)
+		}},
+		{"requester.Call(nil requester)", "Requester", func() error {
+			_, err := requester.Call[int, int](context.Background(), nil, reqQ, 1)
 			return err
-		},
-		"responder.SendResponse(nil)": func() error {
-			return rs.SendResponse(context.Background(), types.Message{}, nil)
-		},
-		"responder.Serve(nil handler)": func() error {
-			return rs.Serve(context.Background(), "https://sqs.us-east-1.amazonaws.com/000000000000/q", nil)
-		},
+		}},
+		{"responder.SendResponse(nil response)", "response", func() error {
+			return rs.SendResponse(context.Background(), reply, nil)
+		}},
+		{"responder.Serve(nil handler)", "Handler", func() error {
+			return rs.Serve(context.Background(), reqQ, nil)
+		}},
 	} {
 		func() {
 			defer func() {
 				if p := recover(); p != nil {
-					t.Errorf("%s panicked: %v", name, p)
+					t.Errorf("%s panicked: %v", tc.name, p)
 				}
 			}()
-			if err := call(); err == nil {
-				t.Errorf("%s: no error", name)
+			before := srv.CallCounts()
+			err := tc.call()
+			var bad *sqsapi.InvalidParameterError
+			if !errors.As(err, &bad) || bad.Param != tc.param {
+				t.Errorf("%s: %v, want an InvalidParameterError for %s", tc.name, err, tc.param)
+			}
+			if calls := diffCalls(before, srv.CallCounts()); calls != "" {
+				t.Errorf("%s: SQS calls made: %s", tc.name, calls)
 			}
 		}()
 	}

@@ -3,6 +3,7 @@ package reliability
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/responder"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
@@ -118,23 +120,23 @@ func hostileReplyURLs() map[string]string {
 	}
 }
 
-// allowedOutsideServe are hostile-looking values that SendResponse (which
-// does not know the request queue) allows by design: any AWS region and
-// account, with the prefix.
-var allowedOutsideServe = map[string]bool{
+// acceptedOutsideServe are hostile-looking values that SendResponse (which
+// does not know the request queue) accepts by design: a canonical queue URL
+// on an AWS SQS endpoint, of any region and account, with the prefix.
+var acceptedOutsideServe = map[string]bool{
 	"other account":              true,
 	"other account, plain":       true,
 	"account with leading zeros": true,
 	"other region (Serve only)":  true,
-	"FIPS endpoint, same region": true,
 	"http instead of https":      true, // the scheme of an AWS host is not checked outside Serve
 }
 
-// harmless are values that are accepted, and reach the same prefixed queue
-// of the same account and region as a canonical URL would: the SDK sends
-// to its own endpoint, with the queue named by account and name, so a port
-// on an AWS host changes nothing; a virtual name with ".fifo" on a standard
-// host (or the reverse) only makes an orphan at the requester.
+// harmless are values that are accepted, by SendResponse and by Serve, and
+// reach the same prefixed queue of the same account and region as a
+// canonical URL would: the SDK sends to its own endpoint, with the queue
+// named by account and name, so a port on an AWS host changes nothing; a
+// virtual name with ".fifo" on a standard host (or the reverse) only makes
+// an orphan at the requester.
 var harmless = map[string]bool{
 	"port on AWS host":                true,
 	"port 443 on AWS host":            true,
@@ -149,29 +151,99 @@ func replyRequest(reply string) types.Message {
 		MessageAttributes: map[string]types.MessageAttributeValue{sqsapi.ResponseQueueURLAttribute: strAttr(reply)}}
 }
 
-func sends(s *sqstest.Server) int {
-	c := s.CallCounts()
-	return c["SendMessage"] + c["SendMessageBatch"]
+// sendLog records where srv was asked to send messages ("<queue URL>#<name
+// of the virtual queue attribute>", "#" alone without it), successful or
+// not, until the test ends.
+type sendLog struct {
+	mu      sync.Mutex
+	targets []string
+}
+
+func recordSends(srv *sqstest.Server) *sendLog {
+	l := &sendLog{}
+	observe := func(in any) bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		switch in := in.(type) {
+		case *sqs.SendMessageInput:
+			l.targets = append(l.targets, aws.ToString(in.QueueUrl)+"#"+aws.ToString(in.MessageAttributes[sqsapi.VirtualQueueNameAttribute].StringValue))
+		case *sqs.SendMessageBatchInput:
+			for _, e := range in.Entries {
+				l.targets = append(l.targets, aws.ToString(in.QueueUrl)+"#"+aws.ToString(e.MessageAttributes[sqsapi.VirtualQueueNameAttribute].StringValue))
+			}
+		}
+		return false // observe only
+	}
+	srv.InjectFault("SendMessage", sqstest.Fault{Err: errors.New("unused"), Match: observe})
+	srv.InjectFault("SendMessageBatch", sqstest.Fault{Err: errors.New("unused"), Match: observe})
+	return l
+}
+
+// since returns the targets recorded after the first n.
+func (l *sendLog) since(n int) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.targets[n:])
+}
+
+func (l *sendLog) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.targets)
+}
+
+// target is where a response to raw goes if raw is accepted:
+// "<queue URL>#<virtual name>", as sendLog records it.
+func target(raw string) string {
+	h, v, _ := strings.Cut(raw, "#")
+	return h + "#" + v
+}
+
+// checkHarmless fails the test unless a response to raw was sent once, to
+// exactly the queue raw names (what is checked is what is sent), and that
+// queue is a canonical queue URL on an AWS SQS endpoint with the prefix —
+// in the request queue's account and region when inServe.
+func checkHarmless(t *testing.T, raw string, sent []string, inServe bool) {
+	t.Helper()
+	if len(sent) != 1 || sent[0] != target(raw) {
+		t.Errorf("%q accepted: sent to %q, want once to %q", raw, sent, target(raw))
+		return
+	}
+	host, _, _ := strings.Cut(raw, "#")
+	q, err := sqsapi.ParseQueueURL(host)
+	switch {
+	case err != nil || q.String() != host:
+		t.Errorf("%q accepted: %q is not a canonical queue URL (%v)", raw, host, err)
+	case q.Region() == "" || !strings.HasPrefix(q.Name, secPfx):
+		t.Errorf("%q accepted: %q is not a prefixed queue on an AWS SQS endpoint", raw, host)
+	case inServe && (q.Account != secAcct || q.Region() != "us-east-1"):
+		t.Errorf("%q accepted by Serve: %q is not in the request queue's account and region", raw, host)
+	}
 }
 
 // TestHostileReplyURLsSendResponse: SendResponse refuses every hostile
-// ResponseQueueUrl with a *responder.ReplyURLRefusedError and sends nothing.
+// ResponseQueueUrl with a *responder.ReplyURLRefusedError and sends
+// nothing, except those it accepts by design (acceptedOutsideServe) or that
+// are harmless: each of those is sent once, to exactly the prefixed queue
+// on an AWS SQS endpoint that it names (or is a stale reply when sqstest
+// has no such queue).
 func TestHostileReplyURLsSendResponse(t *testing.T) {
 	srv := sqstest.New()
 	defer srv.Close()
 	ctx := context.Background()
-	createQueue(t, srv, secPfx+"host", nil)
-	r := responder.New(srv, func(o *responder.Options) { o.Logger = logger(t) })
+	testutil.CreateQueue(t, srv, secPfx+"host", nil, nil)
+	sent := recordSends(srv)
+	r := responder.New(srv, func(o *responder.Options) { o.Logger = testutil.Logger(t) })
 	// Control: a good reply URL is sent to.
 	if err := r.SendResponse(ctx, replyRequest(secGood+"#r"), &sqs.SendMessageInput{MessageBody: aws.String("ok")}); err != nil {
 		t.Fatalf("control: %v", err)
 	}
-	if sends(srv) != 1 {
-		t.Fatalf("control: %d sends", sends(srv))
+	if got := sent.since(0); !slices.Equal(got, []string{secGood + "#r"}) {
+		t.Fatalf("control: sent to %q", got)
 	}
 	for name, raw := range hostileReplyURLs() {
 		t.Run(name, func(t *testing.T) {
-			before := sends(srv)
+			before := sent.len()
 			err := func() (err error) {
 				defer func() {
 					if p := recover(); p != nil {
@@ -180,18 +252,19 @@ func TestHostileReplyURLsSendResponse(t *testing.T) {
 				}()
 				return r.SendResponse(ctx, replyRequest(raw), &sqs.SendMessageInput{MessageBody: aws.String("stolen")})
 			}()
-			if allowedOutsideServe[name] || harmless[name] {
-				if err == nil || errors.Is(err, responder.ErrStaleReply) {
-					t.Logf("accepted (by design or harmless): %q", raw)
+			if acceptedOutsideServe[name] || harmless[name] {
+				if err != nil && !errors.Is(err, responder.ErrStaleReply) {
+					t.Errorf("SendResponse(%q) = %v, want it sent (or a stale reply)", raw, err)
 				}
+				checkHarmless(t, raw, sent.since(before), false)
 				return
 			}
 			var refused *responder.ReplyURLRefusedError
 			if !errors.As(err, &refused) {
 				t.Errorf("SendResponse(%q) = %v, want *ReplyURLRefusedError", raw, err)
 			}
-			if n := sends(srv) - before; n != 0 {
-				t.Errorf("SendResponse(%q) sent %d messages", raw, n)
+			if got := sent.since(before); len(got) != 0 {
+				t.Errorf("SendResponse(%q) sent to %q", raw, got)
 			}
 		})
 	}
@@ -199,21 +272,24 @@ func TestHostileReplyURLsSendResponse(t *testing.T) {
 
 // TestHostileReplyURLsServe: requests carrying hostile ResponseQueueUrl
 // values, served by Serve from a queue in the same account and region as
-// the prefixed host queue: every one is refused, nothing is sent, and the
-// requests are deleted. A good request among them is answered.
+// the prefixed host queue: every one is refused and nothing is sent for
+// it, except the harmless ones, each answered once in the request queue's
+// account and region; every request is deleted. A good request among them
+// is answered.
 func TestHostileReplyURLsServe(t *testing.T) {
 	srv := sqstest.New()
 	defer srv.Close()
 	ctx := context.Background()
-	createQueue(t, srv, secPfx+"host", nil)
-	reqQ := createQueue(t, srv, "requests", nil)
+	testutil.CreateQueue(t, srv, secPfx+"host", nil, nil)
+	testutil.CreateQueue(t, srv, secPfx+"host.fifo", map[string]string{"FifoQueue": "true"}, nil) // so that every harmless response is delivered
+	reqQ := testutil.CreateQueue(t, srv, "requests", nil, nil)
 	hostile := hostileReplyURLs()
-	for _, raw := range hostile {
+	for name, raw := range hostile {
 		if _, err := srv.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &reqQ, MessageBody: aws.String("req"),
 			MessageAttributes: map[string]types.MessageAttributeValue{sqsapi.ResponseQueueURLAttribute: {DataType: aws.String("String"), StringValue: aws.String(raw)}}}); err != nil {
 			if raw == "" || strings.ContainsAny(raw, "\x00") {
 				// SQS itself refuses an empty or NUL-carrying attribute.
-				delete(hostile, keyOf(hostile, raw))
+				delete(hostile, name)
 				continue
 			}
 			t.Fatalf("send request with %q: %v", raw, err)
@@ -224,89 +300,57 @@ func TestHostileReplyURLsServe(t *testing.T) {
 		MessageAttributes: map[string]types.MessageAttributeValue{sqsapi.ResponseQueueURLAttribute: strAttr(good)}}); err != nil {
 		t.Fatal(err)
 	}
-	srv.ResetCallCounts()
-	var sentMu sync.Mutex
-	sentTo := map[string]bool{} // "<queue URL>#<virtual name>" of every response sent
-	observe := func(in any) bool {
-		sentMu.Lock()
-		defer sentMu.Unlock()
-		switch in := in.(type) {
-		case *sqs.SendMessageInput:
-			sentTo[aws.ToString(in.QueueUrl)+"#"+aws.ToString(in.MessageAttributes[sqsapi.VirtualQueueNameAttribute].StringValue)] = true
-		case *sqs.SendMessageBatchInput:
-			for _, e := range in.Entries {
-				sentTo[aws.ToString(in.QueueUrl)+"#"+aws.ToString(e.MessageAttributes[sqsapi.VirtualQueueNameAttribute].StringValue)] = true
-			}
+	wantRefused, wantAnswered := 0, 1 // the good request
+	for name := range hostile {
+		if harmless[name] {
+			wantAnswered++
+		} else {
+			wantRefused++
 		}
-		return false
 	}
-	srv.InjectFault("SendMessage", sqstest.Fault{Err: errors.New("unused"), Match: observe})
-	srv.InjectFault("SendMessageBatch", sqstest.Fault{Err: errors.New("unused"), Match: observe})
-	r := responder.New(srv, func(o *responder.Options) { o.Logger = logger(t); o.WaitTime = time.Second })
-	var mu sync.Mutex
-	handled := 0
+	sent := recordSends(srv)
+	r := responder.New(srv, func(o *responder.Options) { o.Logger = testutil.Logger(t); o.WaitTime = time.Second })
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
 		done <- r.Serve(sctx, reqQ, responder.HandlerFunc(func(_ context.Context, m types.Message) (*sqs.SendMessageInput, error) {
-			mu.Lock()
-			handled++
-			mu.Unlock()
 			return &sqs.SendMessageInput{MessageBody: aws.String("secret for " + aws.ToString(m.Body))}, nil
 		}))
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testutil.Eventually(t, "Serve settles every request", func() bool {
 		st := r.Stats()
-		if st.RefusedReplies+st.Responses+st.StaleReplies >= int64(len(hostile)+1) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Serve did not settle: %+v", st)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return st.RefusedReplies+st.Responses+st.StaleReplies >= int64(len(hostile)+1)
+	})
 	stop()
 	if err := <-done; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
 	st := r.Stats()
-	visible, inFlight := hostCounts(t, srv, reqQ)
-	sentMu.Lock()
-	defer sentMu.Unlock()
-	accepted := 0
+	all := sent.since(0)
 	for name, raw := range hostile {
-		h, v, virtual := strings.Cut(raw, "#")
-		if !virtual {
-			v = ""
+		var to []string
+		for _, s := range all {
+			if s == target(raw) {
+				to = append(to, s)
+			}
 		}
-		if !sentTo[h+"#"+v] {
-			continue
-		}
-		accepted++
-		if harmless[name] {
-			t.Logf("accepted (harmless: same account, region and prefixed queue): %q", raw)
-		} else {
+		switch {
+		case harmless[name]:
+			checkHarmless(t, raw, to, true)
+		case len(to) != 0:
 			t.Errorf("hostile reply URL %s %q: response sent", name, raw)
 		}
 	}
-	t.Logf("%d hostile reply URLs: refused %d, accepted %d (harmless), stale %d; responses %d (with the good one); requests left %d",
-		len(hostile), st.RefusedReplies, accepted, st.StaleReplies, st.Responses, visible+inFlight)
-	if !sentTo[secGood+"#r"] {
+	if st.RefusedReplies != int64(wantRefused) || st.Responses != int64(wantAnswered) || st.StaleReplies != 0 || len(all) != wantAnswered {
+		t.Errorf("refused %d, responses %d, stale %d, sends %d; want %d refused, %d responses (the harmless and the good one), 0 stale, %d sends",
+			st.RefusedReplies, st.Responses, st.StaleReplies, len(all), wantRefused, wantAnswered, wantAnswered)
+	}
+	if !slices.Contains(all, good) {
 		t.Error("the good request was not answered")
 	}
-	if visible+inFlight != 0 {
+	if visible, inFlight := hostCounts(t, srv, reqQ); visible+inFlight != 0 {
 		t.Errorf("%d requests left on the request queue", visible+inFlight)
 	}
-}
-
-func keyOf(m map[string]string, v string) string {
-	for k, x := range m {
-		if x == v {
-			return k
-		}
-	}
-	return ""
 }
 
 // TestSweeperIgnoresHostileChecks: check messages on the shared work queue
@@ -320,18 +364,12 @@ func TestSweeperIgnoresHostileChecks(t *testing.T) {
 	defer srv.Close()
 	ctx := context.Background()
 	stale := map[string]string{sqsapi.RetentionTag: "60", sqsapi.HeartbeatTag: strconv.FormatInt(time.Now().Add(-time.Hour).UnixMilli(), 10)}
-	mk := func(name string) string {
-		out, err := srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Tags: stale})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return aws.ToString(out.QueueUrl)
-	}
+	mk := func(name string) string { return testutil.CreateQueue(t, srv, name, nil, stale) }
 	victim := mk("payments")               // no prefix
 	prefixed := mk(secPfx + "victim")      // ours, but named through tricks below
 	control := mk(secPfx + "really-stale") // a legitimate check
-	workURL := createQueue(t, srv, sweeper.WorkQueueName(secPfx), map[string]string{"FifoQueue": "true", "VisibilityTimeout": "60"})
-	dlqURL := createQueue(t, srv, sweeper.DeadLetterQueueName(secPfx), map[string]string{"FifoQueue": "true"})
+	workURL := testutil.CreateQueue(t, srv, sweeper.WorkQueueName(secPfx), map[string]string{"FifoQueue": "true", "VisibilityTimeout": "60"}, nil)
+	dlqURL := testutil.CreateQueue(t, srv, sweeper.DeadLetterQueueName(secPfx), map[string]string{"FifoQueue": "true"}, nil)
 	// No fleet-wide sweep during the test: the last one just happened.
 	if _, err := srv.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: &workURL, Tags: map[string]string{
 		sweeper.LastSweepTag: strconv.FormatInt(time.Now().UnixMilli(), 10)}}); err != nil {
@@ -396,22 +434,15 @@ func TestSweeperIgnoresHostileChecks(t *testing.T) {
 	s := sweeper.NewSweeper(srv, func(o *sweeper.Options) {
 		o.SweepPeriod = time.Hour
 		o.WorkQueueWaitTime = time.Second
-		o.Logger = logger(t)
+		o.Logger = testutil.Logger(t)
 	})
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testutil.Eventually(t, "the sweeper handles every work message", func() bool {
 		st := s.Stats()
-		if st.BadMessages+st.ChecksPerformed >= int64(len(all)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sweeper did not handle the work messages: %+v", st)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return st.BadMessages+st.ChecksPerformed >= int64(len(all))
+	})
 	if err := s.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,8 @@ func TestDeadlineRoundTrip(t *testing.T) {
 		{"Number", "0"},
 		{"Number", "1e12"},
 		{"Number", "99999999999999999999"},
+		{"Number", "253402300800000"}, // one millisecond past the year 9999
+		{"Number.", "1700000000123"},  // "Number." is no custom type: the suffix is empty
 		{"Binary", ""},
 	} {
 		if got, ok := rpcwire.Deadline(deadlineAttrs(tc.dataType, tc.v)); ok {
@@ -45,6 +47,9 @@ func TestDeadlineRoundTrip(t *testing.T) {
 	}
 	if _, ok := rpcwire.Deadline(deadlineAttrs("Number.ms", "1700000000123")); !ok {
 		t.Error("a Number with a custom type suffix was refused")
+	}
+	if got, ok := rpcwire.Deadline(deadlineAttrs("Number", "253402300799999")); !ok || got.Year() != 9999 {
+		t.Errorf("the last millisecond of the year 9999 read as %v, %v", got, ok)
 	}
 }
 
