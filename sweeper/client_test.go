@@ -185,9 +185,11 @@ func TestFailoverLosesNothing(t *testing.T) {
 						t.Fatal(err)
 					}
 				case restoreAt:
-					// SQS accepts the name again; the next heartbeat recreates it.
-					e.clk.Advance(61 * time.Second)
-					eventually(t, "original recreated", func() bool { return c.Stats().Recreated == 1 })
+					// SQS accepts the name again; a heartbeat recreates it.
+					// Time flows on (a heartbeat in flight during the jump
+					// times out and is retried a second later).
+					e.clk.Advance(60 * time.Second)
+					e.drive(t, "original recreated", time.Second, func() bool { return c.Stats().Recreated == 1 })
 				}
 				if err := send(i); err != nil {
 					t.Fatalf("send %d: %v", i, err)
@@ -371,8 +373,8 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 	}
 	deleted.Store(true)
 	eventually(t, "failover", func() bool { return c.Stats().FailedOver == 1 })
-	e.clk.Advance(61 * time.Second)
-	eventually(t, "restored", func() bool { return c.Stats().Recreated == 1 })
+	e.clk.Advance(60 * time.Second)
+	e.drive(t, "restored", time.Second, func() bool { return c.Stats().Recreated == 1 })
 	producing.Wait()
 	defer func() {
 		if !t.Failed() {

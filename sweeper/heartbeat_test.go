@@ -349,22 +349,6 @@ func TestCreateExistingQueueHeartbeatsAtOnce(t *testing.T) {
 	})
 }
 
-// logRecorder is a slog.Handler that keeps the records at Info and above.
-type logRecorder struct {
-	mu      sync.Mutex
-	records []slog.Record
-}
-
-func (h *logRecorder) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
-func (h *logRecorder) Handle(_ context.Context, r slog.Record) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.records = append(h.records, r.Clone())
-	return nil
-}
-func (h *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *logRecorder) WithGroup(string) slog.Handler      { return h }
-
 // staleWarnings returns the attributes of the stale warnings logged.
 func (h *logRecorder) staleWarnings() []map[string]slog.Value {
 	h.mu.Lock()
