@@ -33,10 +33,11 @@ const (
 	DefaultQueuePrefix = "__RequesterClientQueues__"
 )
 
-// Documented defaults.
+// Documented defaults. There is no fixed default heartbeat interval: it
+// follows each queue's retention period (a quarter of it, 75 s at the
+// default 300 s; see sweeper.Options.HeartbeatInterval).
 const (
 	DefaultIdleQueueRetentionPeriod = 300 * time.Second
-	DefaultHeartbeatInterval        = 5 * time.Second
 	DefaultSweepPeriod              = 5 * time.Minute
 	DefaultHostWaitTime             = 20 * time.Second
 )

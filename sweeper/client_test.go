@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sqstemp/sqstemp/sqsapi"
-	"github.com/sqstemp/sqstemp/sqstest"
 )
 
 const pfx = sqsapi.DefaultQueuePrefix
@@ -109,147 +108,6 @@ func TestCreateQueueTagsAndStripsRetention(t *testing.T) {
 	}
 }
 
-// waitArmed waits until the heartbeat goroutine (and nothing else) has a
-// timer pending.
-func waitArmed(e *fakeEnv, n int) { e.clk.BlockUntil(n) }
-
-func TestHeartbeatOnlyWhileUsed(t *testing.T) {
-	e := newFakeEnv(t)
-	c := New(e.srv, e.opts(t)...)
-	defer c.Close(context.Background())
-	url := mustCreate(t, c, pfx+"hb", retention(60), nil)
-	ctx := context.Background()
-	tagCalls := func() int { return e.srv.CallCounts()["TagQueue"] }
-
-	// Creation is use: one heartbeat follows. Then, unused: no timer, no
-	// heartbeat, however long we wait.
-	waitArmed(e, 1)
-	e.clk.Advance(5 * time.Second)
-	eventually(t, "heartbeat after creation", func() bool { return tagCalls() == 1 })
-	waitArmed(e, 1)
-	e.clk.Advance(5 * time.Second)
-	eventually(t, "idle", func() bool { return e.clk.Waiters() == 0 })
-	e.clk.Advance(time.Minute)
-	if n := tagCalls(); n != 1 {
-		t.Fatalf("unused queue heartbeated %d times, want 1", n)
-	}
-	e.srv.ResetCallCounts()
-
-	// An empty receive is use. The last heartbeat is older than the
-	// interval, so the heartbeat is written at once.
-	receive := func() {
-		if _, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	receive()
-	eventually(t, "heartbeat after use", func() bool { return tagCalls() == 1 })
-	hb := tagsOf(t, e.srv, url)[sqsapi.HeartbeatTag]
-	if want := strconv.FormatInt(e.clk.Now().UnixMilli(), 10); hb != want {
-		t.Errorf("heartbeat tag = %s, want %s", hb, want)
-	}
-
-	// Used again within the interval: the next heartbeat waits for its time.
-	waitArmed(e, 1)
-	receive()
-	receive()
-	if n := tagCalls(); n != 1 {
-		t.Fatalf("heartbeats = %d before the interval passed, want 1", n)
-	}
-	e.clk.Advance(5 * time.Second)
-	eventually(t, "second heartbeat", func() bool { return tagCalls() == 2 })
-
-	// Not used since: the next due time passes without a heartbeat, and the
-	// goroutine goes back to waiting without a timer.
-	waitArmed(e, 1)
-	e.clk.Advance(5 * time.Second)
-	eventually(t, "idle again", func() bool { return e.clk.Waiters() == 0 })
-	e.clk.Advance(time.Minute)
-	if n := tagCalls(); n != 2 {
-		t.Fatalf("heartbeats = %d, want 2", n)
-	}
-	if got := c.Stats().Heartbeats; got != 3 {
-		t.Errorf("Stats.Heartbeats = %d, want 3 (with the one after creation)", got)
-	}
-}
-
-func TestHeartbeatIntervalFollowsShortRetention(t *testing.T) {
-	e := newFakeEnv(t)
-	c := New(e.srv, e.opts(t)...) // HeartbeatInterval 5 s
-	defer c.Close(context.Background())
-	url := mustCreate(t, c, pfx+"short", retention(2), nil)
-	if _, err := c.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x")}); err != nil {
-		t.Fatal(err)
-	}
-	waitArmed(e, 1)
-	e.clk.Advance(time.Second) // half the retention, not 5 s
-	eventually(t, "heartbeat within half the retention", func() bool { return e.srv.CallCounts()["TagQueue"] == 1 })
-}
-
-func TestWaitingReceiveCountsAsUse(t *testing.T) {
-	e := newFakeEnv(t)
-	c := New(e.srv, e.opts(t)...)
-	defer c.Close(context.Background())
-	url := mustCreate(t, c, pfx+"longpoll", retention(60), nil)
-	got := make(chan int, 1)
-	go func() {
-		out, err := c.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &url, WaitTimeSeconds: 20})
-		if err != nil {
-			got <- -1
-			return
-		}
-		got <- len(out.Messages)
-	}()
-	waitArmed(e, 2) // the long poll's deadline and the heartbeat
-	for i := 1; i <= 3; i++ {
-		e.clk.Advance(5 * time.Second)
-		eventually(t, "heartbeat during the long poll", func() bool { return e.srv.CallCounts()["TagQueue"] == i })
-		waitArmed(e, 2)
-	}
-	if _, err := e.srv.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x")}); err != nil {
-		t.Fatal(err)
-	}
-	if n := <-got; n != 1 {
-		t.Fatalf("receive got %d messages", n)
-	}
-}
-
-func TestDeleteQueueAndCloseStopHeartbeats(t *testing.T) {
-	e := newFakeEnv(t)
-	c := New(e.srv, e.opts(t)...)
-	ctx := context.Background()
-	a := mustCreate(t, c, pfx+"a", retention(60), nil)
-	b := mustCreate(t, c, pfx+"b", retention(60), nil)
-	for _, u := range []string{a, b} {
-		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &u, MessageBody: aws.String("x")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := c.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &a}); err != nil {
-		t.Fatal(err)
-	}
-	waitArmed(e, 1)
-	e.clk.Advance(5 * time.Second)
-	eventually(t, "heartbeat of b", func() bool { return e.srv.CallCounts()["TagQueue"] == 1 })
-	if c.Stats().Recreated != 0 || exists(t, e.srv, pfx+"a") {
-		t.Fatal("deleted queue came back")
-	}
-	if err := c.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Close(ctx); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
-	// After Close calls pass through, without heartbeats.
-	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &b, MessageBody: aws.String("x")}); err != nil {
-		t.Fatal(err)
-	}
-	e.clk.Advance(time.Minute)
-	if n := e.srv.CallCounts()["TagQueue"]; n != 1 {
-		t.Fatalf("heartbeats after Close: %d", n)
-	}
-}
-
 func TestRecreateDeletedQueue(t *testing.T) {
 	e := newFakeEnv(t)
 	c := New(e.srv, e.opts(t)...)
@@ -327,9 +185,11 @@ func TestFailoverLosesNothing(t *testing.T) {
 						t.Fatal(err)
 					}
 				case restoreAt:
-					// SQS accepts the name again; the next heartbeat recreates it.
-					e.clk.Advance(61 * time.Second)
-					eventually(t, "original recreated", func() bool { return c.Stats().Recreated == 1 })
+					// SQS accepts the name again; a heartbeat recreates it.
+					// Time flows on (a heartbeat in flight during the jump
+					// times out and is retried a second later).
+					e.clk.Advance(60 * time.Second)
+					e.drive(t, "original recreated", time.Second, func() bool { return c.Stats().Recreated == 1 })
 				}
 				if err := send(i); err != nil {
 					t.Fatalf("send %d: %v", i, err)
@@ -431,26 +291,6 @@ func TestFailoverRoutesReceiptHandles(t *testing.T) {
 	}
 }
 
-func TestHeartbeatFindsDeletedQueue(t *testing.T) {
-	e := newFakeEnv(t)
-	c := New(e.srv, e.opts(t)...)
-	defer c.Close(context.Background())
-	ctx := context.Background()
-	url := mustCreate(t, c, pfx+"hbgone", retention(60), nil)
-	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
-		t.Fatal(err)
-	}
-	waitArmed(e, 1)
-	e.clk.Advance(5 * time.Second)
-	eventually(t, "failover by the heartbeat", func() bool { return c.Stats().FailedOver == 1 })
-	if !exists(t, e.srv, pfx+"hbgone-Failover") {
-		t.Fatal("no failover queue")
-	}
-}
-
 func TestFailoverName(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"q", "q-Failover"},
@@ -533,8 +373,8 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 	}
 	deleted.Store(true)
 	eventually(t, "failover", func() bool { return c.Stats().FailedOver == 1 })
-	e.clk.Advance(61 * time.Second)
-	eventually(t, "restored", func() bool { return c.Stats().Recreated == 1 })
+	e.clk.Advance(60 * time.Second)
+	e.drive(t, "restored", time.Second, func() bool { return c.Stats().Recreated == 1 })
 	producing.Wait()
 	defer func() {
 		if !t.Failed() {
@@ -556,7 +396,7 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 		}
 		c.mu.Lock()
 		for _, q := range c.queues {
-			t.Logf("state: failover=%q toFailover=%v sends=%d epoch=%d handles=%d", q.failoverURL, q.toFailover, q.failoverSends, q.epoch, len(q.failoverHandles))
+			t.Logf("state: failover=%q toFailover=%v sends=%d epoch=%d handles=%d", q.fo.url, q.fo.active, q.fo.sends, q.epoch, len(q.fo.handles))
 		}
 		c.mu.Unlock()
 	}()
@@ -586,23 +426,6 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 		}
 		return n
 	}(), lostAfter, c.Stats())
-}
-
-func TestFailedHeartbeatIsRetried(t *testing.T) {
-	e := newFakeEnv(t)
-	c := New(e.srv, e.opts(t)...)
-	defer c.Close(context.Background())
-	url := mustCreate(t, c, pfx+"flaky", retention(60), nil)
-	e.srv.InjectFault("TagQueue", sqstest.Fault{Err: errors.New("throttled"), Times: 1})
-	waitArmed(e, 1)
-	e.clk.Advance(5 * time.Second) // the heartbeat after creation fails
-	eventually(t, "failed heartbeat", func() bool { return e.srv.CallCounts()["TagQueue"] == 1 })
-	waitArmed(e, 1)
-	e.clk.Advance(5 * time.Second) // retried although the queue was not used since
-	eventually(t, "retried heartbeat", func() bool { return e.srv.CallCounts()["TagQueue"] == 2 })
-	if hb := tagsOf(t, e.srv, url)[sqsapi.HeartbeatTag]; hb != strconv.FormatInt(e.clk.Now().UnixMilli(), 10) {
-		t.Errorf("heartbeat = %s after the retry", hb)
-	}
 }
 
 func TestRetentionAttributeOnExistingQueue(t *testing.T) {

@@ -77,7 +77,16 @@ func crashChild() int {
 		return 1
 	}
 	prefix := os.Getenv(crashPrefixEnv)
-	c := New(api, crashOptions(prefix))
+	// Heartbeats of 5 queues with a 3 s retention (every 0.75 s) need more
+	// than the default tagging budget, and they go first: with it, the
+	// Sweeper would never get a token to take work.
+	budget, err := NewTagBudget(50, 50)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	opts := func(o *Options) { crashOptions(prefix)(o); o.TagBudget = budget }
+	c := New(api, opts)
 	var urls []string
 	for i := 0; i < crashQueues; i++ {
 		out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(fmt.Sprintf("%scrash%d", prefix, i)),
@@ -90,7 +99,7 @@ func crashChild() int {
 	}
 	go func() { _, _ = io.Copy(io.Discard, os.Stdin); os.Exit(3) }()
 	fmt.Println("READY " + strings.Join(urls, " "))
-	s := NewSweeper(&holdingAPI{API: api}, crashOptions(prefix))
+	s := NewSweeper(&holdingAPI{API: api}, opts)
 	if err := s.Start(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -1,6 +1,6 @@
 // Package sweeper deletes SQS queues whose owners died. It has two parts:
 // Client, an sqsapi.API wrapper that tags the queues it creates with a
-// retention period and keeps their heartbeat fresh while they are used; and
+// retention period and keeps their heartbeat fresh while it holds them; and
 // Sweeper, run by every process of a fleet that shares a queue prefix, which
 // deletes the queues whose heartbeat stopped. The tag names are those of the
 // Java Temporary Queue Client (sqsapi.RetentionTag, sqsapi.HeartbeatTag), so
@@ -14,17 +14,44 @@
 // created without that attribute and tagged with the retention period and a
 // heartbeat (Unix milliseconds). Every other queue passes through untouched.
 //
-// Creating the queue, and any call through the Client on its URL, marks it
-// used, including a ReceiveMessage that returns nothing; a receive still
-// waiting also counts. One goroutine heartbeats (TagQueue) every queue that
-// was used since its last heartbeat, every Options.HeartbeatInterval (jittered
-// by up to -20%; half the retention period if that is shorter, so a queue in
-// use never looks idle). An idle queue costs no call; when it is used again
-// after more than an interval, its heartbeat is written at once. A failed
-// heartbeat is retried at the next interval. DeleteQueue through the Client
-// stops the heartbeats; Close stops them all (the queues are then left to
-// the Sweeper). Virtual queues (CreateQueue with HostQueueUrl) pass through:
-// the layer that hosts them expires them locally.
+// The Client then holds the queue: it heartbeats it (TagQueue) every
+// interval until DeleteQueue through the Client or Close, whether the queue
+// is used or not, since a live process must never let its queues look idle.
+// The interval is Options.HeartbeatInterval if set (at most half the
+// retention period), else a quarter of the retention period (75 s at the
+// default 300 s), jittered down by up to 20%: about 53 TagQueue calls per
+// held queue per hour by default. The first heartbeat is made right after
+// CreateQueue, because SQS ignores the tags of a CreateQueue that returns an
+// existing queue: one extra TagQueue per queue creation.
+//
+// Heartbeats cannot go stale while the process lives. One scheduler
+// goroutine keeps the held queues in a heap by due time and starts the due
+// heartbeats oldest first, up to Options.HeartbeatConcurrency (default 4) at
+// once, so a slow or hung call holds up no other queue. Each heartbeat takes
+// a token from the tagging budget (Options.TagBudget: SQS limits tagging
+// actions per account, so the process slows itself down before SQS throttles
+// it; heartbeats go before a Sweeper's checks), then writes the time of its
+// own call, under its own timeout (Options.HeartbeatTimeout, default 10 s,
+// at most half the interval). A heartbeat that fails, times out or is
+// throttled is retried after about 1 s, backing off exponentially (with
+// jitter) up to a quarter of the interval, not one interval later.
+//
+// When a held queue's last heartbeat gets older than half its retention
+// period, the Client logs a warning (once, until a heartbeat succeeds again)
+// naming the queue, the heartbeat's age and the retention: when heartbeats
+// are throttled or slow, the account's tagging quota is too low for the
+// fleet, and the quota or the retention must grow. ClientStats counts these
+// episodes (StaleHeartbeats), failed and throttled heartbeats; the TagBudget
+// counts the queues stale now, and a Sweeper under that budget deletes
+// nothing while any is.
+//
+// The live queues one account can hold are about the tagging quota times
+// the mean heartbeat interval (90% of the interval, for the jitter): with 5
+// tagging actions per second and the default 75 s, about 340, less what the
+// sweepers' checks take.
+//
+// Virtual queues (CreateQueue with HostQueueUrl) pass through: the layer
+// that hosts them expires them locally.
 //
 // # Client: queues deleted underneath us
 //

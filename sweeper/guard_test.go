@@ -21,8 +21,9 @@ import (
 // logRecorder is a slog handler that keeps the messages of the records at
 // Warn and above.
 type logRecorder struct {
-	mu   sync.Mutex
-	msgs []string
+	mu      sync.Mutex
+	msgs    []string
+	records []slog.Record
 }
 
 func (r *logRecorder) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
@@ -30,6 +31,7 @@ func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.msgs = append(r.msgs, rec.Level.String()+" "+rec.Message)
+	r.records = append(r.records, rec.Clone())
 	return nil
 }
 func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return r }

@@ -22,10 +22,25 @@ type Options struct {
 	QueuePrefix string
 
 	// HeartbeatInterval is how often the Client refreshes the heartbeat tag
-	// of a queue that was used since its last heartbeat (jittered by up to
-	// -20%, and shortened to half the retention period for queues whose
-	// retention is shorter than twice the interval). Default 5 s.
+	// of each queue it holds (jittered by up to -20%). At most half of a
+	// queue's retention period: a longer interval is shortened to that.
+	// Default (zero or negative): a quarter of each queue's retention period,
+	// 75 s at the default 300 s. Every heartbeat is a TagQueue, and SQS
+	// limits tagging actions per account: the live queues of one account
+	// are at most about the tagging quota times the interval.
 	HeartbeatInterval time.Duration
+
+	// HeartbeatConcurrency is how many heartbeats (TagQueue calls) a Client
+	// runs at once, so that slow or hung calls do not hold up the others.
+	// Default (zero or negative) 4.
+	HeartbeatConcurrency int
+
+	// HeartbeatTimeout bounds each heartbeat call. It is never more than half
+	// the queue's heartbeat interval (a longer timeout is shortened to that).
+	// A heartbeat that fails or times out is retried within about a second,
+	// backing off up to a quarter of the interval. Default (zero or
+	// negative) 10 s.
+	HeartbeatTimeout time.Duration
 
 	// SweepPeriod is how often, fleet-wide, a sweep of all queues with the
 	// prefix starts. The Sweeper polls the work queue only in a window
@@ -65,6 +80,12 @@ type Options struct {
 	TagBudget *TagBudget
 }
 
+// Defaults of the Client's heartbeats (see Options).
+const (
+	DefaultHeartbeatConcurrency = 4
+	DefaultHeartbeatTimeout     = 10 * time.Second
+)
+
 const (
 	defaultSkewMargin        = 10 * time.Second
 	defaultNonEmptyGrace     = time.Hour
@@ -87,8 +108,14 @@ func resolveOptions(optFns []func(*Options)) Options {
 	if o.QueuePrefix == "" {
 		o.QueuePrefix = sqsapi.DefaultQueuePrefix
 	}
-	if o.HeartbeatInterval <= 0 {
-		o.HeartbeatInterval = sqsapi.DefaultHeartbeatInterval
+	if o.HeartbeatInterval < 0 {
+		o.HeartbeatInterval = 0 // a quarter of each queue's retention
+	}
+	if o.HeartbeatConcurrency <= 0 {
+		o.HeartbeatConcurrency = DefaultHeartbeatConcurrency
+	}
+	if o.HeartbeatTimeout <= 0 {
+		o.HeartbeatTimeout = DefaultHeartbeatTimeout
 	}
 	if o.SweepPeriod <= 0 {
 		o.SweepPeriod = sqsapi.DefaultSweepPeriod
@@ -105,7 +132,8 @@ func resolveOptions(optFns []func(*Options)) Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	customClock := o.Clock != nil
+	_, wall := o.Clock.(clock.Real)
+	customClock := o.Clock != nil && !wall // a clock of their own: a budget of their own
 	o.Clock = clock.OrReal(o.Clock)
 	o.TagBudget = defaultBudget(o, customClock)
 	return o

@@ -83,6 +83,8 @@ func New(ctx context.Context, api sqsapi.API, optFns ...func(*Options)) (*Client
 	swOpts := func(so *sweeper.Options) {
 		so.QueuePrefix = o.QueuePrefix
 		so.HeartbeatInterval = o.HeartbeatInterval
+		so.HeartbeatConcurrency = o.HeartbeatConcurrency
+		so.TagBudget = o.TagBudget // nil: the process-wide budget
 		so.SweepPeriod = o.SweepPeriod
 		so.SkewMargin = o.SweepSkewMargin
 		so.NonEmptyGrace = o.SweepNonEmptyGrace

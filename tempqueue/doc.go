@@ -53,11 +53,13 @@
 // # Cleanup
 //
 // Host queues carry IdleQueueRetentionPeriodSeconds: they are tagged at
-// creation and their heartbeat tag is refreshed (one TagQueue per host per
-// HeartbeatInterval) while they are used. Unless Options.DisableSweeper is
-// set, the Client takes part in the fleet-wide sweep for its prefix (package
-// sweeper), which deletes queues whose heartbeat stopped, such as the hosts
-// of a process that crashed.
+// creation and their heartbeat tag is refreshed while the Client lives (one
+// TagQueue per host right after its creation, then one per heartbeat
+// interval: a quarter of the retention period, 75 s by default), paced by
+// Options.TagBudget. Unless Options.DisableSweeper is set, the Client takes
+// part in the fleet-wide sweep for its prefix (package sweeper), which
+// deletes queues whose heartbeat stopped, such as the hosts of a process
+// that crashed.
 //
 // # Errors
 //

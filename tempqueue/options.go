@@ -7,6 +7,7 @@ import (
 
 	"github.com/sqstemp/sqstemp/internal/clock"
 	"github.com/sqstemp/sqstemp/sqsapi"
+	"github.com/sqstemp/sqstemp/sweeper"
 	"github.com/sqstemp/sqstemp/virtualqueue"
 )
 
@@ -25,9 +26,26 @@ type Options struct {
 	// example). Whole seconds, at least 1 s. Default 300 s.
 	IdleQueueRetentionPeriod time.Duration
 
-	// HeartbeatInterval is how often the heartbeat tag of a host queue in use
-	// is refreshed (one TagQueue call per host per interval). Default 5 s.
+	// HeartbeatInterval is how often the heartbeat tag of each host queue is
+	// refreshed while the Client holds it (one TagQueue call per host per
+	// interval, jittered down by up to 20%), at most half the
+	// IdleQueueRetentionPeriod. Negative is an error. Default (zero): a
+	// quarter of the IdleQueueRetentionPeriod, 75 s at the default 300 s
+	// (sweeper.Options.HeartbeatInterval).
 	HeartbeatInterval time.Duration
+
+	// HeartbeatConcurrency is how many heartbeats run at once, so that a
+	// slow TagQueue holds up no other host's (sweeper.Options). Negative is
+	// an error. Default (zero) sweeper.DefaultHeartbeatConcurrency (4).
+	HeartbeatConcurrency int
+
+	// TagBudget paces the tagging actions (TagQueue, ListQueueTags...) of
+	// this Client's heartbeats and of its part in the sweep, which SQS limits
+	// per account (see sweeper.TagBudget); share one budget between the
+	// clients of a process. Default: the process-wide budget of package
+	// sweeper (sweeper.DefaultTagRate per second); with a Clock of its own,
+	// one budget on that clock for this Client.
+	TagBudget *sweeper.TagBudget
 
 	// SweepPeriod is how often, fleet-wide, idle queues with the prefix are
 	// swept. Default 5 min.
@@ -115,14 +133,28 @@ func resolveOptions(optFns []func(*Options)) (Options, error) {
 		return o, &sqsapi.InvalidParameterError{Param: "IdleQueueRetentionPeriod", Value: o.IdleQueueRetentionPeriod.String(),
 			Reason: "must be at least 1s"}
 	}
-	if o.HeartbeatInterval <= 0 {
-		o.HeartbeatInterval = sqsapi.DefaultHeartbeatInterval
+	if o.HeartbeatInterval < 0 {
+		return o, &sqsapi.InvalidParameterError{Param: "HeartbeatInterval", Value: o.HeartbeatInterval.String(),
+			Reason: "must not be negative (zero: a quarter of the IdleQueueRetentionPeriod)"}
+	}
+	if o.HeartbeatConcurrency < 0 {
+		return o, &sqsapi.InvalidParameterError{Param: "HeartbeatConcurrency", Value: strconv.Itoa(o.HeartbeatConcurrency),
+			Reason: "must not be negative (zero: the default)"}
 	}
 	if o.SweepPeriod <= 0 {
 		o.SweepPeriod = sqsapi.DefaultSweepPeriod
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if _, wall := o.Clock.(clock.Real); o.TagBudget == nil && o.Clock != nil && !wall {
+		// The heartbeats and the sweeper of this Client share one budget on
+		// its clock.
+		b, err := sweeper.NewTagBudget(sweeper.DefaultTagRate, sweeper.DefaultTagBurst, func(bo *sweeper.TagBudgetOptions) { bo.Clock = o.Clock })
+		if err != nil {
+			return o, err
+		}
+		o.TagBudget = b
 	}
 	o.Clock = clock.OrReal(o.Clock)
 	return o, nil

@@ -40,11 +40,18 @@ const (
 )
 
 func crashTempQueueOptions(prefix string) tempqueue.Options {
+	// Heartbeats every 0.5 s and sweeps every 2 s need more tagging actions
+	// than the default budget gives (2 a second, heartbeats first).
+	budget, err := sweeper.NewTagBudget(50, 50)
+	if err != nil {
+		panic(err) // constant, valid arguments
+	}
 	return tempqueue.Options{
 		QueuePrefix:              prefix,
 		IdleQueueRetentionPeriod: crashRetention,
 		HeartbeatInterval:        crashHeartbeat,
 		SweepPeriod:              crashSweepPeriod,
+		TagBudget:                budget,
 	}
 }
 

@@ -431,10 +431,17 @@ func TestSweeperIgnoresHostileChecks(t *testing.T) {
 	srv.InjectFault("ListQueueTags", sqstest.Fault{Err: errors.New("unused"), Match: record(looked)})
 	srv.InjectFault("DeleteQueue", sqstest.Fault{Err: errors.New("unused"), Match: record(deleted)})
 
+	// A budget of its own: the process-wide one remembers the throttled and
+	// stale heartbeats of earlier tests, and would defer the deletion.
+	budget, err := sweeper.NewTagBudget(sweeper.DefaultTagRate, sweeper.DefaultTagBurst)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := sweeper.NewSweeper(srv, func(o *sweeper.Options) {
 		o.SweepPeriod = time.Hour
 		o.WorkQueueWaitTime = time.Second
 		o.Logger = testutil.Logger(t)
+		o.TagBudget = budget
 	})
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
