@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sqstemp/sqstemp/internal/awsclient"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
@@ -47,7 +48,7 @@ func integrationHost(t *testing.T, attrs map[string]string, fifo bool) (*sqs.Cli
 }
 
 func integrationClient(t *testing.T, api sqsapi.API, optFns ...func(*Options)) *Client {
-	vq := New(api, append([]func(*Options){func(o *Options) { o.Logger = quiet }}, optFns...)...)
+	vq := New(api, append([]func(*Options){func(o *Options) { o.Logger = testutil.Quiet }}, optFns...)...)
 	t.Cleanup(func() {
 		if err := vq.Close(context.Background()); err != nil {
 			t.Errorf("Close: %v", err)
@@ -140,7 +141,7 @@ func TestIntegrationManyQueuesNoCalls(t *testing.T) {
 
 func TestIntegrationCloseWithWaitingReceives(t *testing.T) {
 	api, host := integrationHost(t, nil, false)
-	vq := New(api, func(o *Options) { o.Logger = quiet })
+	vq := New(api, func(o *Options) { o.Logger = testutil.Quiet })
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
 	for i := range 100 {
@@ -152,7 +153,7 @@ func TestIntegrationCloseWithWaitingReceives(t *testing.T) {
 			errs <- err
 		}()
 	}
-	eventually(t, "100 waiting", func() bool {
+	testutil.Eventually(t, "100 waiting", func() bool {
 		vq.mu.Lock()
 		defer vq.mu.Unlock()
 		n := 0

@@ -14,10 +14,11 @@ import (
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
-// GetQueueAttributes on a virtual queue returns its host queue's attributes
-// (one call to the host, only if host attributes are asked for) plus
-// HostQueueUrl and IdleQueueRetentionPeriodSeconds (when set). The host's
-// message counts are those of the whole host queue.
+// GetQueueAttributes on a virtual queue returns its own attributes,
+// HostQueueUrl, ReceiveMessageWaitTimeSeconds and (when set)
+// IdleQueueRetentionPeriodSeconds, and its host queue's others (one call to
+// the host, only if any of them are asked for). The host's message counts are
+// those of the whole host queue.
 func (c *Client) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
 	if in == nil {
 		in = &sqs.GetQueueAttributesInput{}
@@ -34,19 +35,24 @@ func (c *Client) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttribu
 	if !ok {
 		return c.api.GetQueueAttributes(ctx, in, optFns...)
 	}
-	q := c.touch(url)
+	c.mu.Lock()
+	q := c.queues[url]
+	var own map[string]string
+	if q != nil {
+		q.lastActive = c.now()
+		own = map[string]string{sqsapi.HostQueueURLAttribute: hostURL, waitAttribute: strconv.Itoa(int(q.wait))}
+		if q.retention > 0 {
+			own[sqsapi.IdleQueueRetentionPeriodAttribute] = strconv.Itoa(int(q.retention))
+		}
+	}
+	c.mu.Unlock()
 	if q == nil {
 		return nil, queueDoesNotExist(op, url)
 	}
-	c.mu.Lock()
-	retention := q.retention
-	c.mu.Unlock()
 	all := slices.Contains(in.AttributeNames, types.QueueAttributeNameAll)
-	wantHost := all || slices.Contains(in.AttributeNames, sqsapi.HostQueueURLAttribute)
-	wantRet := all || slices.Contains(in.AttributeNames, sqsapi.IdleQueueRetentionPeriodAttribute)
 	var hostNames []types.QueueAttributeName
 	for _, n := range in.AttributeNames {
-		if n == sqsapi.HostQueueURLAttribute || n == sqsapi.IdleQueueRetentionPeriodAttribute {
+		if isOwnAttribute(string(n)) {
 			continue
 		}
 		if !slices.Contains(n.Values(), n) {
@@ -64,15 +70,24 @@ func (c *Client) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttribu
 		if err != nil {
 			return nil, fmt.Errorf("virtualqueue: %s of %s: host: %w", op, url, err)
 		}
-		maps.Copy(attrs, out.Attributes)
+		for k, v := range out.Attributes {
+			if !isOwnAttribute(k) { // the host's values of these are not the virtual queue's
+				attrs[k] = v
+			}
+		}
 	}
-	if wantHost {
-		attrs[sqsapi.HostQueueURLAttribute] = hostURL
-	}
-	if wantRet && retention > 0 {
-		attrs[sqsapi.IdleQueueRetentionPeriodAttribute] = strconv.Itoa(int(retention))
+	for k, v := range own {
+		if all || slices.Contains(in.AttributeNames, types.QueueAttributeName(k)) {
+			attrs[k] = v
+		}
 	}
 	return &sqs.GetQueueAttributesOutput{Attributes: attrs}, nil
+}
+
+// isOwnAttribute reports whether a queue attribute is a virtual queue's own
+// rather than its host's.
+func isOwnAttribute(name string) bool {
+	return name == sqsapi.HostQueueURLAttribute || name == sqsapi.IdleQueueRetentionPeriodAttribute || name == waitAttribute
 }
 
 // SetQueueAttributes on a virtual queue is refused (UnsupportedOperation):
@@ -126,9 +141,7 @@ func (c *Client) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, optFns
 		return nil, queueDoesNotExist(op, url)
 	}
 	q.lastActive = c.now()
-	msgs := q.buf
-	q.buf = nil
-	c.buffered -= len(msgs)
+	msgs := c.takeLocked(q, len(q.buf))
 	c.mu.Unlock()
 	for i := range msgs {
 		c.acker.Delete(hostURL, aws.ToString(msgs[i].ReceiptHandle))

@@ -65,6 +65,9 @@ func TestBackpressure(t *testing.T) {
 		o.MaxBufferedPerQueue = maxBuf
 		o.Clock = clk
 		o.Logger = logger(t)
+		// Hosts are polled while receives need them: one receive below
+		// keeps the poller going through the backlog on the fake clock.
+		o.PollLinger = time.Hour
 	})
 	defer func() {
 		if err := vq.Close(ctx); err != nil {
@@ -131,8 +134,13 @@ func TestBackpressure(t *testing.T) {
 	}
 	heap1 := heapAlloc()
 
-	// Now the virtual queue exists and its poller runs; nobody reads.
+	// Now the virtual queue exists and its poller runs (one receive
+	// started it, and it lingers for an hour of the fake clock); nobody
+	// reads.
 	createQueue(t, vq, name, map[string]string{"HostQueueUrl": hostURL})
+	if _, err := vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &vurl, MaxNumberOfMessages: 10}); err != nil {
+		t.Fatal(err)
+	}
 	for {
 		visible, _ := hostCounts(t, srv, hostURL)
 		if visible == 0 {
