@@ -328,6 +328,7 @@ func TestBadOptions(t *testing.T) {
 		func(o *tempqueue.Options) { o.QueuePrefix = "bad prefix" },
 		func(o *tempqueue.Options) { o.QueuePrefix = strings.Repeat("p", tempqueue.MaxQueuePrefixLength+1) },
 		func(o *tempqueue.Options) { o.IdleQueueRetentionPeriod = time.Millisecond },
+		func(o *tempqueue.Options) { o.MaxBufferedBytes = -1 },
 	} {
 		_, err := tempqueue.New(context.Background(), sqstest.New(), fn)
 		var bad *sqsapi.InvalidParameterError
