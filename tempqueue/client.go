@@ -281,4 +281,3 @@ func (c *Client) createHost(ctx context.Context, h *hostQueue, spec queueSpec, n
 	}
 	close(h.ready)
 }
-
