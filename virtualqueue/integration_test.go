@@ -84,7 +84,8 @@ func receiveWithin(t *testing.T, vq *Client, url string, polls int) types.Messag
 }
 
 // Must show: a message received but not deleted comes back to the same
-// virtual queue after the host visibility timeout (1 s here).
+// virtual queue after the host visibility timeout (1 s here, which the
+// pollers raise to 2 s on their receives).
 func TestIntegrationRedeliveryAfterVisibilityTimeout(t *testing.T) {
 	api, host := integrationHost(t, map[string]string{"VisibilityTimeout": "1"}, false)
 	vq := integrationClient(t, api)
@@ -130,9 +131,12 @@ func TestIntegrationManyQueuesNoCalls(t *testing.T) {
 		}
 	}
 	calls := vq.Stats().Calls
-	t.Logf("calls after %d create/receive/delete on the emulator: %v (ReceiveMessage = the poller's host long polls)", n, calls)
+	t.Logf("calls after %d create/receive/delete on the emulator: %v (ReceiveMessage = the poller's host long polls, GetQueueAttributes = its one read of the host)", n, calls)
 	for op, c := range calls {
-		if op != "ReceiveMessage" && c != 0 {
+		if op == "ReceiveMessage" || op == "GetQueueAttributes" && c == 1 {
+			continue
+		}
+		if c != 0 {
 			t.Errorf("%s: %d calls", op, c)
 		}
 	}
@@ -197,5 +201,64 @@ func TestIntegrationFIFOHost(t *testing.T) {
 		if _, err := vq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: m.ReceiptHandle}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// FIFO scopes on the emulator: the same body to two virtual queues with
+// content-based deduplication reaches both, and an unread group-g message on
+// one queue does not hold back group g on the other; IDs come back as sent.
+func TestIntegrationFIFOScopesPerQueue(t *testing.T) {
+	api, host := integrationHost(t, map[string]string{"ContentBasedDeduplication": "true"}, true)
+	vq := integrationClient(t, api)
+	a, b := mustCreate(t, vq, host, "a.fifo"), mustCreate(t, vq, host, "b.fifo")
+	ctx := context.Background()
+	for _, u := range []string{a, b} {
+		if _, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(u), MessageBody: aws.String("same"),
+			MessageGroupId: aws.String("g")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ma := receiveWithin(t, vq, a, 4) // read, not deleted: group g of a stays in flight
+	mb := receiveWithin(t, vq, b, 4)
+	for _, m := range []types.Message{ma, mb} {
+		if *m.Body != "same" || m.Attributes["MessageGroupId"] != "g" || len(m.Attributes["MessageDeduplicationId"]) != 64 {
+			t.Errorf("got %q group %q dedup %q", *m.Body, m.Attributes["MessageGroupId"], m.Attributes["MessageDeduplicationId"])
+		}
+	}
+}
+
+// Buffered messages are kept invisible on the emulator: a message waits in
+// its buffer for several host visibility timeouts, while the host is polled
+// for another queue, and is neither received again nor left behind after
+// the consumer deletes it.
+func TestIntegrationBufferedMessageKeptInvisible(t *testing.T) {
+	api, host := integrationHost(t, map[string]string{"VisibilityTimeout": "2"}, false)
+	vq := integrationClient(t, api)
+	q, busy := mustCreate(t, vq, host, "q"), mustCreate(t, vq, host, "busy")
+	ctx := context.Background()
+	if _, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String("waits")}); err != nil {
+		t.Fatal(err)
+	}
+	// Receives on "busy" keep the host polled for about 8 s (4 visibility timeouts).
+	for range 4 {
+		if _, err := vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(busy), WaitTimeSeconds: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := vq.Stats()
+	if s.Buffered != 1 || s.Duplicates != 0 || s.Extended == 0 {
+		t.Fatalf("stats %+v: want the message buffered once, extended, never received again", s)
+	}
+	m := receiveWithin(t, vq, q, 1)
+	if _, err := vq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: m.ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(host),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Attributes["ApproximateNumberOfMessages"] != "0" || out.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
+		t.Errorf("host after the delete: %v", out.Attributes)
 	}
 }
