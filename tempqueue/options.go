@@ -119,16 +119,16 @@ func resolveOptions(optFns []func(*Options)) (Options, error) {
 		return o, &sqsapi.InvalidParameterError{Param: "QueuePrefix", Value: o.QueuePrefix,
 			Reason: "may contain only A-Z, a-z, 0-9, '-' and '_'"}
 	}
+	if o.MaxBufferedBytes < 0 {
+		return o, &sqsapi.InvalidParameterError{Param: "MaxBufferedBytes", Value: strconv.FormatInt(o.MaxBufferedBytes, 10),
+			Reason: "must not be negative (0 means the default, 64 MiB)"}
+	}
 	if o.IdleQueueRetentionPeriod == 0 {
 		o.IdleQueueRetentionPeriod = sqsapi.DefaultIdleQueueRetentionPeriod
 	}
 	if o.IdleQueueRetentionPeriod < time.Second {
 		return o, &sqsapi.InvalidParameterError{Param: "IdleQueueRetentionPeriod", Value: o.IdleQueueRetentionPeriod.String(),
 			Reason: "must be at least 1s"}
-	}
-	if o.MaxBufferedBytes < 0 {
-		return o, &sqsapi.InvalidParameterError{Param: "MaxBufferedBytes", Value: strconv.FormatInt(o.MaxBufferedBytes, 10),
-			Reason: "must not be negative (0 means the default, 64 MiB)"}
 	}
 	if o.HeartbeatInterval <= 0 {
 		o.HeartbeatInterval = sqsapi.DefaultHeartbeatInterval
