@@ -77,8 +77,13 @@ func (c *Client) keepPolling(h *host) bool {
 	return false
 }
 
+// stopPollerLocked unregisters a poller of h. The last one takes the surge
+// with it: a backlog found later starts from PollersPerHost again.
 func (c *Client) stopPollerLocked(h *host) {
 	h.pollers--
+	if h.pollers == 0 {
+		h.surge = 0
+	}
 	c.forgetHostLocked(h)
 }
 
