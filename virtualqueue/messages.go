@@ -8,41 +8,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-// toHost returns the host URL of a virtual queue URL (touching the queue) or
-// "", false for another URL.
-func (c *Client) toHost(op, url string) (string, bool, error) {
-	hostURL, _, ok, err := virtual(op, url)
-	if err != nil || !ok {
-		return "", false, err
-	}
-	c.touch(url)
-	return hostURL, true, nil
-}
-
 // onHost runs call, an operation on messages, on the host queue when the
 // input's QueueUrl (reached through queueURL) is a virtual queue URL, and
 // passes it through unchanged otherwise. in is not modified.
 func onHost[In, Out any](ctx context.Context, c *Client, op string, in *In, queueURL func(*In) **string,
 	call func(context.Context, *In, ...func(*sqs.Options)) (*Out, error), optFns []func(*sqs.Options)) (*Out, error) {
-	if in == nil {
-		in = new(In)
+	v, out, done, err := route(ctx, c, op, in, queueURL, call, optFns)
+	if done {
+		return out, err
 	}
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
-	}
-	url := aws.ToString(*queueURL(in))
-	hostURL, ok, err := c.toHost(op, url)
+	c.touch(v.url)
+	cp := *v.in
+	*queueURL(&cp) = aws.String(v.hostURL)
+	out, err = call(ctx, &cp, optFns...)
 	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return call(ctx, in, optFns...)
-	}
-	cp := *in
-	*queueURL(&cp) = aws.String(hostURL)
-	out, err := call(ctx, &cp, optFns...)
-	if err != nil {
-		return nil, fmt.Errorf("virtualqueue: %s on %s: %w", op, url, err)
+		return nil, fmt.Errorf("virtualqueue: %s on %s: %w", op, v.url, err)
 	}
 	return out, nil
 }

@@ -167,21 +167,12 @@ func (c *Client) release(ctx context.Context, hostURL string, msgs []types.Messa
 // its buffered messages back to the host (visibility 0); otherwise it passes
 // through.
 func (c *Client) DeleteQueue(ctx context.Context, in *sqs.DeleteQueueInput, optFns ...func(*sqs.Options)) (*sqs.DeleteQueueOutput, error) {
-	if in == nil {
-		in = &sqs.DeleteQueueInput{}
-	}
 	const op = "DeleteQueue"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
+	v, out, done, err := route(ctx, c, op, in, func(in *sqs.DeleteQueueInput) **string { return &in.QueueUrl }, c.api.DeleteQueue, optFns)
+	if done {
+		return out, err
 	}
-	url := aws.ToString(in.QueueUrl)
-	hostURL, _, ok, err := virtual(op, url)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return c.api.DeleteQueue(ctx, in, optFns...)
-	}
+	url, hostURL := v.url, v.hostURL
 	c.mu.Lock()
 	q := c.queues[url]
 	if q == nil {

@@ -23,21 +23,12 @@ import (
 // ctx ends. It starts the host's pollers if they sleep (see the package
 // documentation). Other receives pass through.
 func (c *Client) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
-	if in == nil {
-		in = &sqs.ReceiveMessageInput{}
-	}
 	const op = "ReceiveMessage"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
+	v, out, done, err := route(ctx, c, op, in, func(in *sqs.ReceiveMessageInput) **string { return &in.QueueUrl }, c.api.ReceiveMessage, optFns)
+	if done {
+		return out, err
 	}
-	url := aws.ToString(in.QueueUrl)
-	hostURL, _, ok, err := virtual(op, url)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return c.api.ReceiveMessage(ctx, in, optFns...)
-	}
+	in, url, hostURL := v.in, v.url, v.hostURL
 	for _, err := range []error{
 		sqsapi.ValidateWaitTimeSeconds(in.WaitTimeSeconds),
 		sqsapi.ValidateMaxNumberOfMessages(in.MaxNumberOfMessages),

@@ -128,21 +128,12 @@ func (c *Client) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optF
 // every entry translated as ToHost describes; every entry is checked before
 // the call. Other batches pass through.
 func (c *Client) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	if in == nil {
-		in = &sqs.SendMessageBatchInput{}
-	}
 	const op = "SendMessageBatch"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
+	v, out, done, err := route(ctx, c, op, in, func(in *sqs.SendMessageBatchInput) **string { return &in.QueueUrl }, c.api.SendMessageBatch, optFns)
+	if done {
+		return out, err
 	}
-	url := aws.ToString(in.QueueUrl)
-	hostURL, name, ok, err := virtual(op, url)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return c.api.SendMessageBatch(ctx, in, optFns...)
-	}
+	in, url, hostURL, name := v.in, v.url, v.hostURL, v.name
 	cp := *in
 	cp.QueueUrl = aws.String(hostURL)
 	cp.Entries = make([]types.SendMessageBatchRequestEntry, len(in.Entries))
@@ -155,7 +146,7 @@ func (c *Client) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchI
 		cp.Entries[i] = e
 	}
 	c.touch(url)
-	out, err := c.api.SendMessageBatch(ctx, &cp, optFns...)
+	out, err = c.api.SendMessageBatch(ctx, &cp, optFns...)
 	if err != nil {
 		return nil, fmt.Errorf("virtualqueue: %s to %s: %w", op, url, err)
 	}
