@@ -11,10 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/sqstemp/sqstemp/requester"
-	"github.com/sqstemp/sqstemp/responder"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
 
@@ -42,35 +39,19 @@ func benchRequester(b *testing.B, fifo bool, callers int) {
 	ctx := context.Background()
 	srv := sqstest.New()
 	defer srv.Close()
-	reqQ, err := srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("requests")})
-	if err != nil {
-		b.Fatal(err)
+	reqQ, stop := serveEcho(b, srv)
+	defer stop()
+	var attrs map[string]string
+	if fifo {
+		attrs = map[string]string{"FifoQueue": "true"}
 	}
-	serveCtx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() {
-		served <- responder.New(srv, func(o *responder.Options) { o.Logger = quiet }).Serve(serveCtx, *reqQ.QueueUrl,
-			responder.HandlerFunc(func(_ context.Context, m types.Message) (*sqs.SendMessageInput, error) {
-				return &sqs.SendMessageInput{MessageBody: m.Body}, nil
-			}))
-	}()
-	defer func() { stop(); <-served }()
-	r, err := requester.New(ctx, srv, func(o *requester.Options) {
-		o.Logger = quiet
-		o.TempQueue.DisableSweeper = true
-		if fifo {
-			o.ResponseQueueAttributes = map[string]string{"FifoQueue": "true"}
-		}
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := newRequester(b, srv, attrs)
 	defer r.Close(ctx)
 	call := func(i int) time.Duration {
 		start := time.Now()
 		// Every caller sends the same bodies: responses with equal bodies
 		// must not be deduplicated against each other.
-		resp, err := r.SendMessageAndGetResponse(ctx, &sqs.SendMessageInput{QueueUrl: reqQ.QueueUrl, MessageBody: aws.String("body " + strconv.Itoa(i%4))})
+		resp, err := r.SendMessageAndGetResponse(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(reqQ), MessageBody: aws.String("body " + strconv.Itoa(i%4))})
 		if err != nil {
 			b.Error(err)
 		} else if aws.ToString(resp.Body) != "body "+strconv.Itoa(i%4) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sqstemp/sqstemp/requester"
 	"github.com/sqstemp/sqstemp/responder"
+	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 	"github.com/sqstemp/sqstemp/tempqueue"
 )
@@ -95,32 +96,14 @@ func TestIdleRequesterMakesNoHostReceives(t *testing.T) {
 		ctx := context.Background()
 		api := &receiveCounter{Server: sqstest.New(), n: map[string]int{}}
 		defer api.Close()
-		reqQ, err := api.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("requests")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		serveCtx, stop := context.WithCancel(ctx)
-		served := make(chan error, 1)
-		go func() {
-			served <- responder.New(api, func(o *responder.Options) { o.Logger = quiet }).Serve(serveCtx, *reqQ.QueueUrl,
-				responder.HandlerFunc(func(_ context.Context, m types.Message) (*sqs.SendMessageInput, error) {
-					return &sqs.SendMessageInput{MessageBody: aws.String("re: " + aws.ToString(m.Body))}, nil
-				}))
-		}()
-		r, err := requester.New(ctx, api, func(o *requester.Options) {
-			o.Logger = quiet
-			o.TempQueue.DisableSweeper = true
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		reqQ, stop := serveEcho(t, api)
+		r := newRequester(t, api, nil)
 		defer r.Close(ctx)
-		resp, err := r.SendMessageAndGetResponse(ctx, &sqs.SendMessageInput{QueueUrl: reqQ.QueueUrl, MessageBody: aws.String("hi")})
-		if err != nil || aws.ToString(resp.Body) != "re: hi" {
+		resp, err := r.SendMessageAndGetResponse(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(reqQ), MessageBody: aws.String("hi")})
+		if err != nil || aws.ToString(resp.Body) != "hi" {
 			t.Fatalf("request: %v %v", resp, err)
 		}
 		stop()
-		<-served
 		time.Sleep(time.Minute) // the pollers' linger
 		api.receivesOn(r.HostQueueURL())
 		before := r.Stats().Calls
@@ -132,4 +115,35 @@ func TestIdleRequesterMakesNoHostReceives(t *testing.T) {
 			t.Errorf("%d host ReceiveMessage calls in an idle hour, want 0", n)
 		}
 	})
+}
+
+// serveEcho creates a request queue on api and serves it with
+// responder.Serve, answering each request with its body, until stop.
+func serveEcho(t testing.TB, api sqsapi.API) (queueURL string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	queueURL = create(t, api, "requests", nil)
+	served := make(chan error, 1)
+	go func() {
+		served <- responder.New(api, func(o *responder.Options) { o.Logger = quiet }).Serve(ctx, queueURL,
+			responder.HandlerFunc(func(_ context.Context, m types.Message) (*sqs.SendMessageInput, error) {
+				return &sqs.SendMessageInput{MessageBody: m.Body}, nil
+			}))
+	}()
+	return queueURL, func() { cancel(); <-served }
+}
+
+// newRequester returns a requester over api (no sweeper) whose response
+// queues have the given attributes.
+func newRequester(t testing.TB, api sqsapi.API, responseQueueAttributes map[string]string) *requester.Requester {
+	t.Helper()
+	r, err := requester.New(context.Background(), api, func(o *requester.Options) {
+		o.Logger = quiet
+		o.TempQueue.DisableSweeper = true
+		o.ResponseQueueAttributes = responseQueueAttributes
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -80,12 +80,9 @@ func TestBufferedMessageStaysOffDeadLetterQueue(t *testing.T) {
 func TestMD5OfFilteredAttributes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		srv := sqstest.New()
-		defer srv.Close()
-		host := testutil.CreateQueue(t, srv, "host", nil, nil)
-		vq := New(srv, func(o *Options) { o.Logger = testutil.Quiet })
-		defer vq.Close(ctx)
-		q := createOn(t, vq, host, "q")
+		e := newHostEnv(t, "host", nil, nil, nil)
+		vq := e.vq
+		q := createOn(t, vq, e.host, "q")
 		str := func(s string) types.MessageAttributeValue {
 			return types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(s)}
 		}
@@ -116,12 +113,9 @@ func TestMD5OfFilteredAttributes(t *testing.T) {
 // the host's.
 func TestGetQueueAttributesReportsVirtualQueuesOwn(t *testing.T) {
 	ctx := context.Background()
-	srv := sqstest.New()
-	defer srv.Close()
-	host := testutil.CreateQueue(t, srv, "host", map[string]string{"ReceiveMessageWaitTimeSeconds": "20", "VisibilityTimeout": "45"}, nil)
-	vq := New(srv, func(o *Options) { o.Logger = testutil.Quiet })
-	defer vq.Close(ctx)
-	q := createOn(t, vq, host, "q")
+	e := newHostEnv(t, "host", map[string]string{"ReceiveMessageWaitTimeSeconds": "20", "VisibilityTimeout": "45"}, nil, nil)
+	vq := e.vq
+	q := createOn(t, vq, e.host, "q")
 	out, err := vq.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q), AttributeNames: []types.QueueAttributeName{"All"}})
 	if err != nil {
 		t.Fatal(err)
@@ -155,12 +149,9 @@ func keepPolled(t *testing.T, vq *Client, url string, d time.Duration) <-chan st
 // the consumer's delete deletes it.
 func TestDuplicateKeepsNewestHandle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := sqstest.New()
-		defer srv.Close()
-		host := testutil.CreateQueue(t, srv, "host", map[string]string{"VisibilityTimeout": "10"}, nil)
+		e := newHostEnv(t, "host", map[string]string{"VisibilityTimeout": "10"}, nil, nil)
+		srv, host, vq := e.srv, e.host, e.vq
 		srv.InjectFault("ChangeMessageVisibilityBatch", sqstest.Fault{Err: &smithy.GenericAPIError{Code: "InternalError", Fault: smithy.FaultServer}})
-		vq := New(srv, func(o *Options) { o.Logger = testutil.Quiet })
-		defer vq.Close(context.Background())
 		q, busy := createOn(t, vq, host, "q"), createOn(t, vq, host, "busy")
 		done := keepPolled(t, vq, busy, 25*time.Second)
 		sendTo(t, vq, q, "x")
@@ -185,11 +176,8 @@ func TestDuplicateKeepsNewestHandle(t *testing.T) {
 func TestStaleBufferedCopyDropped(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		srv := sqstest.New()
-		defer srv.Close()
-		host := testutil.CreateQueue(t, srv, "host", map[string]string{"VisibilityTimeout": "10"}, nil)
-		vq := New(srv, func(o *Options) { o.Logger = testutil.Quiet })
-		defer vq.Close(ctx)
+		e := newHostEnv(t, "host", map[string]string{"VisibilityTimeout": "10"}, nil, nil)
+		srv, host, vq := e.srv, e.host, e.vq
 		q := createOn(t, vq, host, "q")
 		receiveFrom(t, vq, q, 1, 0)
 		sendTo(t, vq, q, "purged")
@@ -213,13 +201,11 @@ func TestStaleBufferedCopyDropped(t *testing.T) {
 // still gets through empty buffers.
 func TestByteBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := sqstest.New()
-		defer srv.Close()
-		api := &countingAPI{Server: srv}
-		host := testutil.CreateQueue(t, srv, "host", map[string]string{"VisibilityTimeout": "30"}, nil)
-		vq := New(api, func(o *Options) { o.Logger = testutil.Quiet; o.MaxBufferedBytes = 1000 })
-		defer vq.Close(context.Background())
-		q := createOn(t, vq, host, "q")
+		var api *countingAPI
+		e := newHostEnv(t, "host", map[string]string{"VisibilityTimeout": "30"}, func(o *Options) { o.MaxBufferedBytes = 1000 },
+			func(srv *sqstest.Server) sqsapi.API { api = &countingAPI{Server: srv}; return api })
+		vq := e.vq
+		q := createOn(t, vq, e.host, "q")
 		body := func(i int) string { return strconv.Itoa(i) + strings.Repeat("b", 399) }
 		for i := range 5 {
 			sendTo(t, vq, q, body(i))

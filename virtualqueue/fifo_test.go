@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,28 +14,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
-	"github.com/sqstemp/sqstemp/sqstest"
 )
 
 // fifoEnv is a client over sqstest with one FIFO host queue.
 func fifoEnv(t *testing.T, hostAttrs map[string]string) (*Client, string) {
 	t.Helper()
-	srv := sqstest.New()
-	t.Cleanup(srv.Close)
 	attrs := map[string]string{"FifoQueue": "true"}
-	for k, v := range hostAttrs {
-		attrs[k] = v
-	}
-	host := testutil.CreateQueue(t, srv, "host.fifo", attrs, nil)
-	vq := New(srv, func(o *Options) { o.Logger = testutil.Quiet })
-	t.Cleanup(func() {
-		if err := vq.Close(context.Background()); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return vq, host
+	maps.Copy(attrs, hostAttrs)
+	e := newHostEnv(t, "host.fifo", attrs, nil, nil)
+	return e.vq, e.host
 }
 
 func sendFIFO(t *testing.T, vq *Client, url, body, group string, dedup *string) *sqs.SendMessageOutput {
@@ -164,13 +153,10 @@ func TestFIFOBatchPerQueue(t *testing.T) {
 // (scoping or hashing them must not make them acceptable), and so is a
 // ninth attribute beside IDs that travel in an attribute.
 func TestFIFOSendValidation(t *testing.T) {
-	srv := sqstest.New()
-	defer srv.Close()
-	host := testutil.CreateQueue(t, srv, "host.fifo", map[string]string{"FifoQueue": "true"}, nil)
+	e := newHostEnv(t, "host.fifo", map[string]string{"FifoQueue": "true"}, nil, nil)
+	srv, vq := e.srv, e.vq
 	srv.ResetCallCounts()
-	vq := New(srv, func(o *Options) { o.Logger = testutil.Quiet })
-	defer vq.Close(context.Background())
-	q := URL(host, "q.fifo")
+	q := URL(e.host, "q.fifo")
 	nine := map[string]types.MessageAttributeValue{}
 	for i := range 9 {
 		nine["a"+strconv.Itoa(i)] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String("v")}

@@ -150,3 +150,37 @@ func isInvalid(err error) bool {
 	var bad *sqsapi.InvalidParameterError
 	return errors.As(err, &bad)
 }
+
+// hostEnv is a client over an sqstest server on the real clock (which
+// testing/synctest fakes) with one host queue.
+type hostEnv struct {
+	srv  *sqstest.Server
+	vq   *Client
+	host string
+}
+
+// newHostEnv creates the server, a host queue named name with attrs, and a
+// client over api(srv) (srv itself when api is nil) with opts; all are
+// closed when the test ends.
+func newHostEnv(t *testing.T, name string, attrs map[string]string, opts func(*Options), api func(*sqstest.Server) sqsapi.API) hostEnv {
+	t.Helper()
+	e := hostEnv{srv: sqstest.New()}
+	t.Cleanup(e.srv.Close)
+	e.host = testutil.CreateQueue(t, e.srv, name, attrs, nil)
+	var wrapped sqsapi.API = e.srv
+	if api != nil {
+		wrapped = api(e.srv)
+	}
+	e.vq = New(wrapped, func(o *Options) {
+		o.Logger = testutil.Logger(t)
+		if opts != nil {
+			opts(o)
+		}
+	})
+	t.Cleanup(func() {
+		if err := e.vq.Close(context.Background()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return e
+}
