@@ -100,9 +100,12 @@ func New(ctx context.Context, api sqsapi.API, optFns ...func(*Options)) (*Client
 		vo.PollersPerHost = o.PollersPerHost
 		vo.MaxPollersPerHost = o.MaxPollersPerHost
 		vo.HostWaitTime = o.HostWaitTime
+		vo.PollLinger = o.PollLinger
 		vo.OrphanHandler = orphans
+		vo.OnExpired = c.expired
 		vo.MaxQueues = o.MaxQueues
 		vo.MaxBufferedPerQueue = o.MaxBufferedPerQueue
+		vo.MaxBufferedBytes = o.MaxBufferedBytes
 		vo.Logger = o.Logger
 		vo.Clock = o.Clock
 	})
@@ -130,11 +133,11 @@ type Stats struct {
 	// Hosts is the number of host queues created and not deleted.
 	Hosts int
 	// VirtualQueues is the number of virtual queues created through the
-	// client and not deleted. Buffered and Orphans are those of the virtual
-	// queue layer (see VirtualQueue, whose VirtualQueues also counts one
-	// internal keep-alive queue per host).
+	// client and not deleted. Buffered, BufferedBytes and Orphans are those
+	// of the virtual queue layer (see VirtualQueue).
 	VirtualQueues int
 	Buffered      int
+	BufferedBytes int64
 	Orphans       int64
 	// VirtualQueue and Heartbeats are the full statistics of the layers.
 	VirtualQueue virtualqueue.Stats
@@ -153,8 +156,9 @@ func (c *Client) Stats() Stats {
 	st := Stats{
 		Calls:         c.calls.Calls(),
 		Hosts:         hosts,
-		VirtualQueues: max(vs.VirtualQueues-hosts, 0), // less the keep-alive queues
+		VirtualQueues: vs.VirtualQueues,
 		Buffered:      vs.Buffered,
+		BufferedBytes: vs.BufferedBytes,
 		Orphans:       vs.Orphans,
 		VirtualQueue:  vs,
 		Heartbeats:    c.sw.Stats(),
@@ -277,32 +281,5 @@ func (c *Client) createHost(ctx context.Context, h *hostQueue, spec queueSpec, n
 		c.byURL[h.url] = h
 		c.opts.Logger.Debug("tempqueue: created host queue", "url", h.url)
 	}
-	c.mu.Unlock()
-	if err == nil {
-		// A keep-alive virtual queue keeps the host's poller running from
-		// now until Close, so that creating and deleting virtual queues one
-		// after another does not stop and restart it: a stopped poller's
-		// cancelled long poll costs a call, and may take a message with it
-		// that then stays invisible for the host's visibility timeout.
-		_, kerr := c.vq.CreateQueue(context.WithoutCancel(ctx), &sqs.CreateQueueInput{
-			QueueName:  aws.String(keepAliveName(c.id, spec.fifo)),
-			Attributes: map[string]string{sqsapi.HostQueueURLAttribute: h.url},
-		})
-		if kerr != nil {
-			c.opts.Logger.Warn("tempqueue: keep-alive queue not created; the host poller stops when the host has no virtual queue",
-				"host", h.url, "err", kerr)
-		}
-	}
-	c.mu.Lock()
 	close(h.ready)
-}
-
-// keepAliveName names the keep-alive virtual queue of a host queue; the
-// client's UUID keeps it apart from the caller's names.
-func keepAliveName(id string, fifo bool) string {
-	name := "keepalive-" + id
-	if fifo {
-		name += sqsapi.FIFOSuffix
-	}
-	return name
 }

@@ -15,23 +15,38 @@
 // queue. Host queues are real SQS queues created on demand, one per distinct
 // attribute set, named "<QueuePrefix><uuid>-<n>" (with ".fifo" for FIFO
 // attribute sets), and private to the Client. Only the first CreateQueue
-// for an attribute set makes an SQS call; creating, receiving from and
-// deleting virtual queues otherwise costs nothing. Sending costs what it
-// costs on SQS; the host's single poller receives for all virtual queues on
-// it, up to 10 messages per call. The poller runs from the creation of its
-// host until Close (an internal keep-alive virtual queue, not counted in
-// Stats.VirtualQueues, holds it), so code that creates and deletes one queue
-// after another does not stop and restart it; while idle it costs one long
-// poll per HostWaitTime (20 s) per host.
+// for an attribute set makes an SQS call; creating and deleting virtual
+// queues otherwise costs nothing. Sending costs what it costs on SQS.
+//
+// A host is polled on demand (package virtualqueue): while a receive waits on
+// one of its virtual queues, or had one within Options.PollLinger (default
+// one more long poll of HostWaitTime), its poller receives for all its
+// virtual queues, up to 10 messages per call; otherwise it makes no call. An
+// idle Client (no receive waiting) makes no ReceiveMessage at all. Messages
+// sent meanwhile wait on the host until the next receive starts the poller.
+// The first time a host is polled its attributes are read once
+// (GetQueueAttributes).
 //
 // Attributes are honoured as follows. DelaySeconds, MaximumMessageSize,
-// MessageRetentionPeriod, VisibilityTimeout, the encryption attributes and
-// the FIFO attributes (FifoQueue, ContentBasedDeduplication,
-// DeduplicationScope, FifoThroughputLimit) are attributes of the host queue,
-// which only virtual queues with the same set share, so they hold exactly.
+// MessageRetentionPeriod, VisibilityTimeout and the encryption attributes
+// are attributes of the host queue, which only virtual queues with the same
+// set share, so they hold exactly (a message waiting in the Client's buffer
+// is kept invisible on the host, and a consumer that receives it has at
+// least half the VisibilityTimeout left). FifoQueue, ContentBasedDeduplication,
+// DeduplicationScope and FifoThroughputLimit make a FIFO host: order holds
+// per virtual queue and message group, and each virtual queue has its own
+// deduplication scope and message groups, so queues never drop or hold back
+// each other's messages; MessageGroupId and MessageDeduplicationId come back
+// as sent. A send without MessageDeduplicationId is deduplicated by content
+// within its virtual queue, whatever ContentBasedDeduplication says (see
+// package virtualqueue for what goes on the wire, and the one limit: a
+// message whose queue name and group or deduplication ID together exceed 128
+// characters may carry at most 8 message attributes). FifoThroughputLimit
+// and DeduplicationScope apply to the host's scoped groups.
 // ReceiveMessageWaitTimeSeconds and IdleQueueRetentionPeriodSeconds are
-// honoured per virtual queue by the client (a receive with WaitTimeSeconds 0
-// waits that long; an idle virtual queue is deleted locally). RedrivePolicy,
+// honoured per virtual queue (a receive with WaitTimeSeconds 0 waits that
+// long; an idle virtual queue is deleted locally and its name forgotten), and
+// GetQueueAttributes reports the virtual queue's own values. RedrivePolicy,
 // RedriveAllowPolicy, Policy and HostQueueUrl cannot be honoured per virtual
 // queue and are refused with an *sqsapi.InvalidParameterError naming the
 // attribute and saying why, with no SQS call; so are unknown attributes.
@@ -48,7 +63,12 @@
 // At least once, as on SQS: a received message stays in flight on the host
 // until deleted through its virtual URL. A message arriving for a virtual
 // queue that no longer exists (a late reply, typically) is an orphan and is
-// deleted by default (Options.OrphanHandler).
+// deleted by default (Options.OrphanHandler), when the host is next polled.
+// Messages received from the host but not yet by a consumer are buffered,
+// bounded by Options.MaxBufferedPerQueue per queue and
+// Options.MaxBufferedBytes (64 MiB) over all; past either, messages stay on
+// the host, and while the byte budget is used up the poller stops
+// receiving.
 //
 // # Cleanup
 //

@@ -64,9 +64,14 @@ type Options struct {
 	// can delete them if this process dies).
 	DisableSweeper bool
 
-	// HostWaitTime is the long-poll wait of the host queue pollers (at most
-	// 20 s). Default 20 s.
+	// HostWaitTime is the long-poll wait of the host queue pollers, rounded
+	// up to whole seconds, from 1 s to 20 s. Default 20 s.
 	HostWaitTime time.Duration
+
+	// PollLinger is how long a host queue stays polled after the last
+	// receive on one of its virtual queues (virtualqueue.Options.PollLinger);
+	// then it costs no call until the next receive. Default HostWaitTime.
+	PollLinger time.Duration
 
 	// PollersPerHost is the number of concurrent long polls per host queue.
 	// Default 1.
@@ -82,6 +87,12 @@ type Options struct {
 	// MaxBufferedPerQueue bounds the messages buffered per virtual queue;
 	// past it messages stay on the host and are redelivered. Default 1000.
 	MaxBufferedPerQueue int
+
+	// MaxBufferedBytes bounds the bytes buffered over all virtual queues of
+	// the Client (virtualqueue.Options.MaxBufferedBytes); past it messages
+	// stay on the host and the pollers wait for consumers. Default 64 MiB;
+	// negative is refused.
+	MaxBufferedBytes int64
 
 	// OrphanHandler decides what happens to a message received on a host
 	// queue that names no virtual queue of this Client. Default: delete it.
@@ -125,6 +136,10 @@ func resolveOptions(optFns []func(*Options)) (Options, error) {
 	if err := sqsapi.ValidateQueueName(o.QueuePrefix+"x", false); err != nil {
 		return o, &sqsapi.InvalidParameterError{Param: "QueuePrefix", Value: o.QueuePrefix,
 			Reason: "may contain only A-Z, a-z, 0-9, '-' and '_'"}
+	}
+	if o.MaxBufferedBytes < 0 {
+		return o, &sqsapi.InvalidParameterError{Param: "MaxBufferedBytes", Value: strconv.FormatInt(o.MaxBufferedBytes, 10),
+			Reason: "must not be negative (0 means the default, 64 MiB)"}
 	}
 	if o.IdleQueueRetentionPeriod == 0 {
 		o.IdleQueueRetentionPeriod = sqsapi.DefaultIdleQueueRetentionPeriod

@@ -3,6 +3,7 @@ package tempqueue
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -49,7 +50,10 @@ func (c *Client) CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, optF
 	}
 	vattrs := map[string]string{sqsapi.HostQueueURLAttribute: h.url}
 	if spec.retention > 0 {
-		vattrs[sqsapi.IdleQueueRetentionPeriodAttribute] = fmt.Sprint(spec.retention)
+		vattrs[sqsapi.IdleQueueRetentionPeriodAttribute] = strconv.Itoa(int(spec.retention))
+	}
+	if spec.wait > 0 {
+		vattrs[string(types.QueueAttributeNameReceiveMessageWaitTimeSeconds)] = strconv.Itoa(int(spec.wait))
 	}
 	out, err := c.vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: in.QueueName, Attributes: vattrs, Tags: in.Tags})
 	if err != nil {
@@ -150,15 +154,29 @@ func (c *Client) DeleteQueue(ctx context.Context, in *sqs.DeleteQueueInput, optF
 }
 
 // ReceiveMessage receives from a virtual queue as package virtualqueue
-// describes; a WaitTimeSeconds of 0 (unset) takes the queue's
+// describes: a WaitTimeSeconds of 0 (unset) takes the queue's
 // ReceiveMessageWaitTimeSeconds, as SQS does. Other queues pass through.
 func (c *Client) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
-	if in != nil && in.WaitTimeSeconds == 0 {
-		if _, e, ok := c.lookup(aws.ToString(in.QueueUrl)); ok && e.wait > 0 {
-			cp := *in
-			cp.WaitTimeSeconds = e.wait
-			in = &cp
-		}
-	}
 	return c.vq.ReceiveMessage(ctx, in, optFns...)
+}
+
+// expired forgets the name of a virtual queue that idle expiry deleted,
+// unless it was created again meanwhile. It is virtualqueue's OnExpired.
+func (c *Client) expired(url string) {
+	hostURL, name, ok := virtualqueue.ParseURL(url)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.names[name]
+	if !ok || e.host.url != hostURL {
+		return
+	}
+	// ListQueueTags on a virtual queue is local: it tells, with no SQS
+	// call, whether a CreateQueue brought the queue back meanwhile (which
+	// then keeps its entry; a CreateQueue in progress records it after this).
+	if _, err := c.vq.ListQueueTags(context.Background(), &sqs.ListQueueTagsInput{QueueUrl: &url}); sqsapi.IsQueueDoesNotExist(err) {
+		delete(c.names, name)
+	}
 }

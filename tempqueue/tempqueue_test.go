@@ -3,8 +3,6 @@ package tempqueue_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -13,25 +11,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"go.uber.org/goleak"
 
 	"github.com/sqstemp/sqstemp/internal/awsclient"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 	"github.com/sqstemp/sqstemp/tempqueue"
 	"github.com/sqstemp/sqstemp/virtualqueue"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// Idle keep-alive connections of the SDK's HTTP client (integration tests).
-		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-	)
-}
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = testutil.Quiet
 
 func newClient(t testing.TB, api sqsapi.API, more ...func(*tempqueue.Options)) *tempqueue.Client {
 	t.Helper()
@@ -328,6 +319,7 @@ func TestBadOptions(t *testing.T) {
 		func(o *tempqueue.Options) { o.QueuePrefix = "bad prefix" },
 		func(o *tempqueue.Options) { o.QueuePrefix = strings.Repeat("p", tempqueue.MaxQueuePrefixLength+1) },
 		func(o *tempqueue.Options) { o.IdleQueueRetentionPeriod = time.Millisecond },
+		func(o *tempqueue.Options) { o.MaxBufferedBytes = -1 },
 	} {
 		_, err := tempqueue.New(context.Background(), sqstest.New(), fn)
 		var bad *sqsapi.InvalidParameterError

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
@@ -34,7 +35,7 @@ func BenchmarkIdleQueueMemory(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	vq := New(srv, func(o *Options) { o.Logger = quiet; o.MaxQueues = max(b.N, 1) })
+	vq := New(srv, func(o *Options) { o.Logger = testutil.Quiet; o.MaxQueues = max(b.N, 1) })
 	defer vq.Close(ctx)
 	names := make([]string, b.N)
 	for i := range names {
@@ -84,7 +85,7 @@ func TestIdleQueueUnderOneKiB(t *testing.T) {
 	defer srv.Close()
 	ctx := context.Background()
 	host, _ := srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("host")})
-	vq := New(srv, func(o *Options) { o.Logger = quiet })
+	vq := New(srv, func(o *Options) { o.Logger = testutil.Quiet })
 	defer vq.Close(ctx)
 	const n = 30_000
 	names := make([]string, n)

@@ -92,11 +92,14 @@ func ExampleOptions_orphanHandler() {
 		}
 	})
 	defer vq.Close(ctx)
-	vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("live"),
+	live, _ := vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("live"),
 		Attributes: map[string]string{sqsapi.HostQueueURLAttribute: *host.QueueUrl}})
 	vq.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl:    aws.String(virtualqueue.URL(*host.QueueUrl, "gone")),
 		MessageBody: aws.String("late reply")})
+	// The host is polled while receives need it: this one (WaitTimeSeconds
+	// 0) returns at once, and the pollers it started linger for a while.
+	vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: live.QueueUrl})
 	fmt.Println("orphan:", <-orphans)
 	// Output:
 	// orphan: late reply

@@ -3,24 +3,20 @@ package virtualqueue
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"go.uber.org/goleak"
 
 	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
 
 // env is a client over an sqstest server with one host queue.
 type env struct {
@@ -57,7 +53,7 @@ func newEnv(t testing.TB, eo envOpts) *env {
 	e.host = *out.QueueUrl
 	e.srv.ResetCallCounts()
 	e.vq = New(e.srv, func(o *Options) {
-		o.Logger = quiet
+		o.Logger = testutil.Logger(t)
 		o.Clock = clk
 		if eo.opts != nil {
 			eo.opts(o)
@@ -124,24 +120,24 @@ func (e *env) deleteMsg(t testing.TB, url string, m types.Message) {
 	}
 }
 
-// eventually waits for cond; the bound is a liveness guard, not a timing
-// assertion.
-func eventually(t testing.TB, what string, cond func() bool) {
+// kick receives from url with WaitTimeSeconds 0, expecting nothing: the
+// host's pollers start (and linger for PollLinger).
+func (e *env) kick(t testing.TB, url string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never happened: %s", what)
-		}
-		time.Sleep(time.Millisecond)
+	if m := e.receive(t, url, 10, 0); len(m) != 0 {
+		t.Fatalf("kick received %d messages", len(m))
 	}
 }
 
-// callsExceptPolls returns the server's call counts without ReceiveMessage
-// (the pollers' host long polls).
+// callsExceptPolls returns the server's call counts without the pollers'
+// calls: host long polls (ReceiveMessage) and the one read of the host's
+// attributes (GetQueueAttributes) that a host's first poller makes.
 func callsExceptPolls(s *sqstest.Server) map[string]int {
 	m := s.CallCounts()
 	delete(m, "ReceiveMessage")
+	if m["GetQueueAttributes"] == 1 {
+		delete(m, "GetQueueAttributes")
+	}
 	for k, v := range m {
 		if v == 0 {
 			delete(m, k)
@@ -153,4 +149,38 @@ func callsExceptPolls(s *sqstest.Server) map[string]int {
 func isInvalid(err error) bool {
 	var bad *sqsapi.InvalidParameterError
 	return errors.As(err, &bad)
+}
+
+// hostEnv is a client over an sqstest server on the real clock (which
+// testing/synctest fakes) with one host queue.
+type hostEnv struct {
+	srv  *sqstest.Server
+	vq   *Client
+	host string
+}
+
+// newHostEnv creates the server, a host queue named name with attrs, and a
+// client over api(srv) (srv itself when api is nil) with opts; all are
+// closed when the test ends.
+func newHostEnv(t *testing.T, name string, attrs map[string]string, opts func(*Options), api func(*sqstest.Server) sqsapi.API) hostEnv {
+	t.Helper()
+	e := hostEnv{srv: sqstest.New()}
+	t.Cleanup(e.srv.Close)
+	e.host = testutil.CreateQueue(t, e.srv, name, attrs, nil)
+	var wrapped sqsapi.API = e.srv
+	if api != nil {
+		wrapped = api(e.srv)
+	}
+	e.vq = New(wrapped, func(o *Options) {
+		o.Logger = testutil.Logger(t)
+		if opts != nil {
+			opts(o)
+		}
+	})
+	t.Cleanup(func() {
+		if err := e.vq.Close(context.Background()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return e
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sqstemp/sqstemp/internal/awsclient"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
@@ -47,7 +48,7 @@ func integrationHost(t *testing.T, attrs map[string]string, fifo bool) (*sqs.Cli
 }
 
 func integrationClient(t *testing.T, api sqsapi.API, optFns ...func(*Options)) *Client {
-	vq := New(api, append([]func(*Options){func(o *Options) { o.Logger = quiet }}, optFns...)...)
+	vq := New(api, append([]func(*Options){func(o *Options) { o.Logger = testutil.Quiet }}, optFns...)...)
 	t.Cleanup(func() {
 		if err := vq.Close(context.Background()); err != nil {
 			t.Errorf("Close: %v", err)
@@ -83,7 +84,8 @@ func receiveWithin(t *testing.T, vq *Client, url string, polls int) types.Messag
 }
 
 // Must show: a message received but not deleted comes back to the same
-// virtual queue after the host visibility timeout (1 s here).
+// virtual queue after the host visibility timeout (1 s here, which the
+// pollers raise to 2 s on their receives).
 func TestIntegrationRedeliveryAfterVisibilityTimeout(t *testing.T) {
 	api, host := integrationHost(t, map[string]string{"VisibilityTimeout": "1"}, false)
 	vq := integrationClient(t, api)
@@ -129,9 +131,12 @@ func TestIntegrationManyQueuesNoCalls(t *testing.T) {
 		}
 	}
 	calls := vq.Stats().Calls
-	t.Logf("calls after %d create/receive/delete on the emulator: %v (ReceiveMessage = the poller's host long polls)", n, calls)
+	t.Logf("calls after %d create/receive/delete on the emulator: %v (ReceiveMessage = the poller's host long polls, GetQueueAttributes = its one read of the host)", n, calls)
 	for op, c := range calls {
-		if op != "ReceiveMessage" && c != 0 {
+		if op == "ReceiveMessage" || op == "GetQueueAttributes" && c == 1 {
+			continue
+		}
+		if c != 0 {
 			t.Errorf("%s: %d calls", op, c)
 		}
 	}
@@ -140,7 +145,7 @@ func TestIntegrationManyQueuesNoCalls(t *testing.T) {
 
 func TestIntegrationCloseWithWaitingReceives(t *testing.T) {
 	api, host := integrationHost(t, nil, false)
-	vq := New(api, func(o *Options) { o.Logger = quiet })
+	vq := New(api, func(o *Options) { o.Logger = testutil.Quiet })
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
 	for i := range 100 {
@@ -152,7 +157,7 @@ func TestIntegrationCloseWithWaitingReceives(t *testing.T) {
 			errs <- err
 		}()
 	}
-	eventually(t, "100 waiting", func() bool {
+	testutil.Eventually(t, "100 waiting", func() bool {
 		vq.mu.Lock()
 		defer vq.mu.Unlock()
 		n := 0
@@ -196,5 +201,64 @@ func TestIntegrationFIFOHost(t *testing.T) {
 		if _, err := vq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: m.ReceiptHandle}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// FIFO scopes on the emulator: the same body to two virtual queues with
+// content-based deduplication reaches both, and an unread group-g message on
+// one queue does not hold back group g on the other; IDs come back as sent.
+func TestIntegrationFIFOScopesPerQueue(t *testing.T) {
+	api, host := integrationHost(t, map[string]string{"ContentBasedDeduplication": "true"}, true)
+	vq := integrationClient(t, api)
+	a, b := mustCreate(t, vq, host, "a.fifo"), mustCreate(t, vq, host, "b.fifo")
+	ctx := context.Background()
+	for _, u := range []string{a, b} {
+		if _, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(u), MessageBody: aws.String("same"),
+			MessageGroupId: aws.String("g")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ma := receiveWithin(t, vq, a, 4) // read, not deleted: group g of a stays in flight
+	mb := receiveWithin(t, vq, b, 4)
+	for _, m := range []types.Message{ma, mb} {
+		if *m.Body != "same" || m.Attributes["MessageGroupId"] != "g" || len(m.Attributes["MessageDeduplicationId"]) != 64 {
+			t.Errorf("got %q group %q dedup %q", *m.Body, m.Attributes["MessageGroupId"], m.Attributes["MessageDeduplicationId"])
+		}
+	}
+}
+
+// Buffered messages are kept invisible on the emulator: a message waits in
+// its buffer for several host visibility timeouts, while the host is polled
+// for another queue, and is neither received again nor left behind after
+// the consumer deletes it.
+func TestIntegrationBufferedMessageKeptInvisible(t *testing.T) {
+	api, host := integrationHost(t, map[string]string{"VisibilityTimeout": "2"}, false)
+	vq := integrationClient(t, api)
+	q, busy := mustCreate(t, vq, host, "q"), mustCreate(t, vq, host, "busy")
+	ctx := context.Background()
+	if _, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String("waits")}); err != nil {
+		t.Fatal(err)
+	}
+	// Receives on "busy" keep the host polled for about 8 s (4 visibility timeouts).
+	for range 4 {
+		if _, err := vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(busy), WaitTimeSeconds: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := vq.Stats()
+	if s.Buffered != 1 || s.Duplicates != 0 || s.Extended == 0 {
+		t.Fatalf("stats %+v: want the message buffered once, extended, never received again", s)
+	}
+	m := receiveWithin(t, vq, q, 1)
+	if _, err := vq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: m.ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(host),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Attributes["ApproximateNumberOfMessages"] != "0" || out.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
+		t.Errorf("host after the delete: %v", out.Attributes)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
@@ -39,7 +40,7 @@ func TestPropertyDeliveredToItsQueueOnly(t *testing.T) {
 		var omu sync.Mutex
 		orphaned := map[string]bool{}
 		vq := New(srv, func(o *Options) {
-			o.Logger = quiet
+			o.Logger = testutil.Quiet
 			o.Clock = clk
 			o.MaxBufferedPerQueue = rapid.IntRange(1, 5).Draw(rt, "maxBuffered")
 			o.OrphanHandler = func(_ context.Context, _ string, m types.Message) OrphanAction {

@@ -14,39 +14,32 @@ import (
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
-// GetQueueAttributes on a virtual queue returns its host queue's attributes
-// (one call to the host, only if host attributes are asked for) plus
-// HostQueueUrl and IdleQueueRetentionPeriodSeconds (when set). The host's
-// message counts are those of the whole host queue.
+// GetQueueAttributes on a virtual queue returns its own attributes,
+// HostQueueUrl, ReceiveMessageWaitTimeSeconds and (when set)
+// IdleQueueRetentionPeriodSeconds, and its host queue's others (one call to
+// the host, only if any of them are asked for). The host's message counts are
+// those of the whole host queue.
 func (c *Client) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
-	if in == nil {
-		in = &sqs.GetQueueAttributesInput{}
-	}
 	const op = "GetQueueAttributes"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
+	v, out, done, err := route(ctx, c, op, in, func(in *sqs.GetQueueAttributesInput) **string { return &in.QueueUrl }, c.api.GetQueueAttributes, optFns)
+	if done {
+		return out, err
 	}
-	url := aws.ToString(in.QueueUrl)
-	hostURL, _, ok, err := virtual(op, url)
+	in, url, hostURL := v.in, v.url, v.hostURL
+	var own map[string]string
+	err = c.withQueue(op, url, func(q *vqueue) {
+		own = map[string]string{sqsapi.HostQueueURLAttribute: hostURL, waitAttribute: strconv.Itoa(int(q.wait))}
+		if q.retention > 0 {
+			own[sqsapi.IdleQueueRetentionPeriodAttribute] = strconv.Itoa(int(q.retention))
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return c.api.GetQueueAttributes(ctx, in, optFns...)
-	}
-	q := c.touch(url)
-	if q == nil {
-		return nil, queueDoesNotExist(op, url)
-	}
-	c.mu.Lock()
-	retention := q.retention
-	c.mu.Unlock()
 	all := slices.Contains(in.AttributeNames, types.QueueAttributeNameAll)
-	wantHost := all || slices.Contains(in.AttributeNames, sqsapi.HostQueueURLAttribute)
-	wantRet := all || slices.Contains(in.AttributeNames, sqsapi.IdleQueueRetentionPeriodAttribute)
 	var hostNames []types.QueueAttributeName
 	for _, n := range in.AttributeNames {
-		if n == sqsapi.HostQueueURLAttribute || n == sqsapi.IdleQueueRetentionPeriodAttribute {
+		if isOwnAttribute(string(n)) {
 			continue
 		}
 		if !slices.Contains(n.Values(), n) {
@@ -64,72 +57,55 @@ func (c *Client) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttribu
 		if err != nil {
 			return nil, fmt.Errorf("virtualqueue: %s of %s: host: %w", op, url, err)
 		}
-		maps.Copy(attrs, out.Attributes)
+		for k, v := range out.Attributes {
+			if !isOwnAttribute(k) { // the host's values of these are not the virtual queue's
+				attrs[k] = v
+			}
+		}
 	}
-	if wantHost {
-		attrs[sqsapi.HostQueueURLAttribute] = hostURL
-	}
-	if wantRet && retention > 0 {
-		attrs[sqsapi.IdleQueueRetentionPeriodAttribute] = strconv.Itoa(int(retention))
+	for k, v := range own {
+		if all || slices.Contains(in.AttributeNames, types.QueueAttributeName(k)) {
+			attrs[k] = v
+		}
 	}
 	return &sqs.GetQueueAttributesOutput{Attributes: attrs}, nil
+}
+
+// isOwnAttribute reports whether a queue attribute is a virtual queue's own
+// rather than its host's.
+func isOwnAttribute(name string) bool {
+	return name == sqsapi.HostQueueURLAttribute || name == sqsapi.IdleQueueRetentionPeriodAttribute || name == waitAttribute
 }
 
 // SetQueueAttributes on a virtual queue is refused (UnsupportedOperation):
 // a virtual queue's attributes are its host's, fixed at creation.
 func (c *Client) SetQueueAttributes(ctx context.Context, in *sqs.SetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.SetQueueAttributesOutput, error) {
-	if in == nil {
-		in = &sqs.SetQueueAttributesInput{}
-	}
 	const op = "SetQueueAttributes"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
+	v, out, done, err := route(ctx, c, op, in, func(in *sqs.SetQueueAttributesInput) **string { return &in.QueueUrl }, c.api.SetQueueAttributes, optFns)
+	if done {
+		return out, err
 	}
-	url := aws.ToString(in.QueueUrl)
-	_, _, ok, err := virtual(op, url)
-	if err != nil {
+	if err := c.withQueue(op, v.url, func(*vqueue) {}); err != nil {
 		return nil, err
 	}
-	if !ok {
-		return c.api.SetQueueAttributes(ctx, in, optFns...)
-	}
-	if c.touch(url) == nil {
-		return nil, queueDoesNotExist(op, url)
-	}
 	return nil, fmt.Errorf("virtualqueue: %s: %w", op, &sqsapi.InvalidParameterError{Code: "UnsupportedOperation",
-		Param: "QueueUrl", Value: url, Reason: "the attributes of a virtual queue cannot be changed"})
+		Param: "QueueUrl", Value: v.url, Reason: "the attributes of a virtual queue cannot be changed"})
 }
 
 // PurgeQueue on a virtual queue empties its local buffer and deletes those
 // messages from the host (batched). Messages already handed to consumers are
 // in flight and not known locally; they are not deleted.
 func (c *Client) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, optFns ...func(*sqs.Options)) (*sqs.PurgeQueueOutput, error) {
-	if in == nil {
-		in = &sqs.PurgeQueueInput{}
-	}
 	const op = "PurgeQueue"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
+	v, out, done, err := route(ctx, c, op, in, func(in *sqs.PurgeQueueInput) **string { return &in.QueueUrl }, c.api.PurgeQueue, optFns)
+	if done {
+		return out, err
 	}
-	url := aws.ToString(in.QueueUrl)
-	hostURL, _, ok, err := virtual(op, url)
-	if err != nil {
+	url, hostURL := v.url, v.hostURL
+	var msgs []types.Message
+	if err := c.withQueue(op, url, func(q *vqueue) { msgs = c.takeLocked(q, len(q.buf)) }); err != nil {
 		return nil, err
 	}
-	if !ok {
-		return c.api.PurgeQueue(ctx, in, optFns...)
-	}
-	c.mu.Lock()
-	q := c.queues[url]
-	if q == nil {
-		c.mu.Unlock()
-		return nil, queueDoesNotExist(op, url)
-	}
-	q.lastActive = c.now()
-	msgs := q.buf
-	q.buf = nil
-	c.buffered -= len(msgs)
-	c.mu.Unlock()
 	for i := range msgs {
 		c.acker.Delete(hostURL, aws.ToString(msgs[i].ReceiptHandle))
 	}
@@ -143,91 +119,54 @@ func (c *Client) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, optFns
 
 // TagQueue on a virtual queue tags it locally.
 func (c *Client) TagQueue(ctx context.Context, in *sqs.TagQueueInput, optFns ...func(*sqs.Options)) (*sqs.TagQueueOutput, error) {
-	if in == nil {
-		in = &sqs.TagQueueInput{}
-	}
 	const op = "TagQueue"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
+	v, out, done, err := route(ctx, c, op, in, func(in *sqs.TagQueueInput) **string { return &in.QueueUrl }, c.api.TagQueue, optFns)
+	if done {
+		return out, err
 	}
-	url := aws.ToString(in.QueueUrl)
-	_, _, ok, err := virtual(op, url)
+	err = c.withQueue(op, v.url, func(q *vqueue) {
+		if len(v.in.Tags) > 0 && q.tags == nil {
+			q.tags = make(map[string]string, len(v.in.Tags))
+		}
+		maps.Copy(q.tags, v.in.Tags)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return c.api.TagQueue(ctx, in, optFns...)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	q := c.queues[url]
-	if q == nil {
-		return nil, queueDoesNotExist(op, url)
-	}
-	q.lastActive = c.now()
-	if len(in.Tags) > 0 && q.tags == nil {
-		q.tags = make(map[string]string, len(in.Tags))
-	}
-	maps.Copy(q.tags, in.Tags)
 	return &sqs.TagQueueOutput{}, nil
 }
 
 // UntagQueue on a virtual queue removes local tags.
 func (c *Client) UntagQueue(ctx context.Context, in *sqs.UntagQueueInput, optFns ...func(*sqs.Options)) (*sqs.UntagQueueOutput, error) {
-	if in == nil {
-		in = &sqs.UntagQueueInput{}
-	}
 	const op = "UntagQueue"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
+	v, out, done, err := route(ctx, c, op, in, func(in *sqs.UntagQueueInput) **string { return &in.QueueUrl }, c.api.UntagQueue, optFns)
+	if done {
+		return out, err
 	}
-	url := aws.ToString(in.QueueUrl)
-	_, _, ok, err := virtual(op, url)
+	err = c.withQueue(op, v.url, func(q *vqueue) {
+		for _, k := range v.in.TagKeys {
+			delete(q.tags, k)
+		}
+		if len(q.tags) == 0 {
+			q.tags = nil
+		}
+	})
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return c.api.UntagQueue(ctx, in, optFns...)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	q := c.queues[url]
-	if q == nil {
-		return nil, queueDoesNotExist(op, url)
-	}
-	q.lastActive = c.now()
-	for _, k := range in.TagKeys {
-		delete(q.tags, k)
-	}
-	if len(q.tags) == 0 {
-		q.tags = nil
 	}
 	return &sqs.UntagQueueOutput{}, nil
 }
 
 // ListQueueTags on a virtual queue returns its local tags.
 func (c *Client) ListQueueTags(ctx context.Context, in *sqs.ListQueueTagsInput, optFns ...func(*sqs.Options)) (*sqs.ListQueueTagsOutput, error) {
-	if in == nil {
-		in = &sqs.ListQueueTagsInput{}
-	}
 	const op = "ListQueueTags"
-	if c.closedFlag.Load() {
-		return nil, errClosed(op)
+	v, out, done, err := route(ctx, c, op, in, func(in *sqs.ListQueueTagsInput) **string { return &in.QueueUrl }, c.api.ListQueueTags, optFns)
+	if done {
+		return out, err
 	}
-	url := aws.ToString(in.QueueUrl)
-	_, _, ok, err := virtual(op, url)
-	if err != nil {
+	var tags map[string]string
+	if err := c.withQueue(op, v.url, func(q *vqueue) { tags = maps.Clone(q.tags) }); err != nil {
 		return nil, err
 	}
-	if !ok {
-		return c.api.ListQueueTags(ctx, in, optFns...)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	q := c.queues[url]
-	if q == nil {
-		return nil, queueDoesNotExist(op, url)
-	}
-	q.lastActive = c.now()
-	return &sqs.ListQueueTagsOutput{Tags: maps.Clone(q.tags)}, nil
+	return &sqs.ListQueueTagsOutput{Tags: tags}, nil
 }

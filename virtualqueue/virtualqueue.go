@@ -3,14 +3,11 @@ package virtualqueue
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/sqstemp/sqstemp/internal/clock"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
@@ -21,14 +18,6 @@ var ErrClosed = errors.New("virtualqueue: client closed")
 // ErrTooManyQueues is returned (wrapped) by CreateQueue when Options.MaxQueues
 // virtual queues already exist.
 var ErrTooManyQueues = errors.New("virtualqueue: too many virtual queues")
-
-// Defaults for the zero values of Options.
-const (
-	DefaultPollersPerHost      = 1
-	DefaultMaxPollersPerHost   = 8
-	DefaultMaxQueues           = 1_000_000
-	DefaultMaxBufferedPerQueue = 1000
-)
 
 // OrphanAction says what to do with an orphan: a message received from a
 // host queue that names no virtual queue known to this client.
@@ -64,73 +53,6 @@ func (a OrphanAction) String() string {
 // the client closes. hostQueueURL is the queue the message came from.
 type OrphanHandler func(ctx context.Context, hostQueueURL string, m types.Message) OrphanAction
 
-// Options configures a Client. The zero value of every field means its
-// documented default.
-type Options struct {
-	// PollersPerHost is the number of concurrent long polls kept on each
-	// host queue that has at least one virtual queue. Default 1.
-	PollersPerHost int
-
-	// MaxPollersPerHost bounds the long polls on a host queue while it is
-	// busy: a receive that comes back with 10 messages starts one more
-	// poller, and such a surge poller stops after its first receive that
-	// comes back with fewer. Default 8 (never less than PollersPerHost).
-	MaxPollersPerHost int
-
-	// HostWaitTime is the WaitTimeSeconds of the pollers' receives, rounded
-	// down to whole seconds and capped at 20 s. Default 20 s.
-	HostWaitTime time.Duration
-
-	// OrphanHandler decides what to do with orphans. Default: log at Info
-	// level and return OrphanLeave (the host may be shared with other
-	// clients, so the message is left alone).
-	OrphanHandler OrphanHandler
-
-	// MaxQueues bounds the number of virtual queues; CreateQueue beyond it
-	// fails with ErrTooManyQueues. Default 1,000,000.
-	MaxQueues int
-
-	// MaxBufferedPerQueue bounds the messages buffered (received from the host
-	// but not yet received by a consumer) per virtual queue. Past it, a
-	// message is not buffered and not acknowledged: it stays in flight on the
-	// host, which redelivers it after its visibility timeout. Default 1000.
-	MaxBufferedPerQueue int
-
-	// Logger receives operational logs (poller errors, orphans). Default
-	// slog.Default().
-	Logger *slog.Logger
-
-	// Clock drives receive waits, idle expiry and poller backoff. Default
-	// the wall clock.
-	Clock clock.Clock
-}
-
-func (o *Options) resolve() {
-	if o.PollersPerHost <= 0 {
-		o.PollersPerHost = DefaultPollersPerHost
-	}
-	if o.MaxPollersPerHost <= 0 {
-		o.MaxPollersPerHost = DefaultMaxPollersPerHost
-	}
-	o.MaxPollersPerHost = max(o.MaxPollersPerHost, o.PollersPerHost)
-	if o.HostWaitTime <= 0 {
-		o.HostWaitTime = sqsapi.DefaultHostWaitTime
-	}
-	if o.HostWaitTime > sqsapi.MaxWaitTimeSeconds*time.Second {
-		o.HostWaitTime = sqsapi.MaxWaitTimeSeconds * time.Second
-	}
-	if o.MaxQueues <= 0 {
-		o.MaxQueues = DefaultMaxQueues
-	}
-	if o.MaxBufferedPerQueue <= 0 {
-		o.MaxBufferedPerQueue = DefaultMaxBufferedPerQueue
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	o.Clock = clock.OrReal(o.Clock)
-}
-
 // Stats is a snapshot of a Client's counters.
 type Stats struct {
 	// Calls counts the SQS calls this client made to the API it wraps, by
@@ -138,17 +60,23 @@ type Stats struct {
 	Calls map[string]int64
 
 	VirtualQueues int   // virtual queues that exist now
-	Hosts         int   // host queues with pollers running
+	Hosts         int   // host queues with virtual queues or pollers now
+	Pollers       int   // pollers running now, over all hosts
 	Buffered      int   // messages buffered now, over all virtual queues
+	BufferedBytes int64 // their bytes, counted against Options.MaxBufferedBytes
 	Dispatched    int64 // messages from hosts buffered for a virtual queue
 	Delivered     int64 // messages handed to consumers by ReceiveMessage
 	Redeliveries  int64 // dispatched messages SQS had delivered before (ApproximateReceiveCount > 1)
 	Duplicates    int64 // dispatched messages that replaced a buffered copy (same MessageId)
-	Overflows     int64 // messages left on the host because a buffer was full
+	Overflows     int64 // messages left on the host because a buffer or the byte budget was full
+	BudgetPauses  int64 // times the pollers stopped receiving because the byte budget was used up
+	Extended      int64 // visibility extensions of buffered messages (each keeps one message invisible longer)
+	Stale         int64 // buffered messages dropped because the host refused to extend them (no longer ours in flight)
 	Orphans       int64 // messages naming no virtual queue known here
 	Released      int64 // buffered messages handed back to the host (visibility 0)
 	Expired       int64 // virtual queues deleted by idle expiry
-	PollErrors    int64 // failed host receives (retried with backoff)
+	PollErrors    int64 // failed host receives or host attribute reads (retried with backoff)
+	EarlyEmpty    int64 // host long polls answered empty before half their wait (three in a row: back off)
 	Surges        int64 // surge pollers started because a receive came back full
 }
 

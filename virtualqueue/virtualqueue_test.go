@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
@@ -217,6 +218,7 @@ func TestSendReceiveDelete(t *testing.T) {
 func TestSendBatchAndFilters(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	q := e.create(t, "q")
+	e.kick(t, q)
 	ctx := context.Background()
 	out, err := e.vq.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q), Entries: []types.SendMessageBatchRequestEntry{
 		{Id: aws.String("1"), MessageBody: aws.String("one"), MessageAttributes: map[string]types.MessageAttributeValue{
@@ -228,7 +230,7 @@ func TestSendBatchAndFilters(t *testing.T) {
 		t.Fatalf("%v %+v", err, out)
 	}
 	var got []types.Message
-	eventually(t, "both buffered", func() bool { return e.vq.Stats().Buffered == 2 })
+	testutil.Eventually(t, "both buffered", func() bool { return e.vq.Stats().Buffered == 2 })
 	r, err := e.vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 10,
 		MessageAttributeNames:       []string{"color.*"},
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameSentTimestamp}})
@@ -341,7 +343,7 @@ func TestReceiveMaxAndWake(t *testing.T) {
 	if m := <-got; len(m) != 1 {
 		t.Fatalf("MaxNumberOfMessages 0 returned %d", len(m))
 	}
-	eventually(t, "rest buffered", func() bool { return e.vq.Stats().Buffered == 2 })
+	testutil.Eventually(t, "rest buffered", func() bool { return e.vq.Stats().Buffered == 2 })
 	if m := e.receive(t, q, 10, 0); len(m) != 2 {
 		t.Fatalf("got %d, want 2", len(m))
 	}
@@ -365,10 +367,9 @@ func TestReceiveContextCancel(t *testing.T) {
 func TestReceiveWaitTimeFakeClock(t *testing.T) {
 	e := newEnv(t, envOpts{fake: true})
 	q := e.create(t, "q")
-	e.clk.BlockUntil(1) // the poller's long poll
 	done := make(chan []types.Message)
 	go func() { done <- e.receive(t, q, 1, 5) }()
-	e.clk.BlockUntil(2)
+	e.clk.BlockUntil(2) // the receive's wait and the long poll it started
 	e.clk.Advance(5 * time.Second)
 	if m := <-done; len(m) != 0 {
 		t.Fatalf("got %d messages", len(m))
@@ -380,14 +381,16 @@ func TestReceiveWaitTimeFakeClock(t *testing.T) {
 func TestRedeliveryAfterVisibilityTimeout(t *testing.T) {
 	e := newEnv(t, envOpts{fake: true, hostAttrs: map[string]string{"VisibilityTimeout": "30"}})
 	a, b := e.create(t, "a"), e.create(t, "b")
+	e.kick(t, a)
 	id := e.send(t, a, "hello")
-	eventually(t, "dispatched", func() bool { return e.vq.Stats().Buffered == 1 })
+	testutil.Eventually(t, "dispatched", func() bool { return e.vq.Stats().Buffered == 1 })
 	m1 := e.receive(t, a, 1, 0)
 	if len(m1) != 1 || *m1[0].MessageId != id {
 		t.Fatalf("first receive: %v", m1)
 	}
 	e.clk.Advance(31 * time.Second)
-	eventually(t, "redelivered", func() bool { return e.vq.Stats().Buffered == 1 })
+	e.kick(t, b) // the pollers stopped after their linger; a receive restarts them
+	testutil.Eventually(t, "redelivered", func() bool { return e.vq.Stats().Buffered == 1 })
 	if m := e.receive(t, b, 10, 0); len(m) != 0 {
 		t.Fatalf("redelivery reached another queue")
 	}
@@ -402,29 +405,16 @@ func TestRedeliveryAfterVisibilityTimeout(t *testing.T) {
 	t.Logf("redelivered to the same virtual queue after the 30 s host visibility timeout (fake clock); stats %+v", e.vq.Stats())
 }
 
-func TestDuplicateKeepsNewestHandle(t *testing.T) {
-	e := newEnv(t, envOpts{fake: true, hostAttrs: map[string]string{"VisibilityTimeout": "10"}})
-	q := e.create(t, "q")
-	id := e.send(t, q, "x")
-	eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
-	e.clk.Advance(11 * time.Second) // not received locally: the host redelivers
-	eventually(t, "duplicate replaced", func() bool { return e.vq.Stats().Duplicates == 1 })
-	m := e.receive(t, q, 10, 0)
-	if len(m) != 1 || *m[0].MessageId != id {
-		t.Fatalf("got %v", m)
-	}
-	e.deleteMsg(t, q, m[0]) // fails if the handle were stale
-}
-
 func TestOverflowLeavesMessagesOnHost(t *testing.T) {
 	e := newEnv(t, envOpts{fake: true, hostAttrs: map[string]string{"VisibilityTimeout": "10"},
 		opts: func(o *Options) { o.MaxBufferedPerQueue = 1 }})
 	q := e.create(t, "q")
+	e.kick(t, q)
 	ids := map[string]bool{}
 	for i := range 3 {
 		ids[e.send(t, q, fmt.Sprint(i))] = true
 	}
-	eventually(t, "overflow", func() bool { s := e.vq.Stats(); return s.Buffered == 1 && s.Overflows >= 2 })
+	testutil.Eventually(t, "overflow", func() bool { s := e.vq.Stats(); return s.Buffered == 1 && s.Overflows >= 2 })
 	for len(ids) > 0 {
 		m := e.receive(t, q, 10, 0)
 		for _, x := range m {
@@ -454,12 +444,12 @@ func TestOrphans(t *testing.T) {
 					return action
 				}
 			}})
-			e.create(t, "q")
+			e.kick(t, e.create(t, "q"))
 			ctx := context.Background()
 			if _, err := e.srv.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(e.host), MessageBody: aws.String("plain")}); err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, "orphan handled", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) >= 1 })
+			testutil.Eventually(t, "orphan handled", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) >= 1 })
 			c := e.srv.CallCounts()
 			switch action {
 			case OrphanLeave:
@@ -467,9 +457,9 @@ func TestOrphans(t *testing.T) {
 					t.Fatalf("calls %v", c)
 				}
 			case OrphanDelete:
-				eventually(t, "deleted", func() bool { return e.srv.CallCounts()["DeleteMessageBatch"] == 1 })
+				testutil.Eventually(t, "deleted", func() bool { return e.srv.CallCounts()["DeleteMessageBatch"] == 1 })
 			case OrphanRelease:
-				eventually(t, "released and seen again", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) >= 2 })
+				testutil.Eventually(t, "released and seen again", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) >= 2 })
 			}
 			if s := e.vq.Stats(); s.Orphans < 1 {
 				t.Fatalf("stats %+v", s)
@@ -486,7 +476,7 @@ func TestUnknownVirtualQueueIsOrphan(t *testing.T) {
 			return OrphanDelete
 		}
 	}})
-	e.create(t, "exists")
+	e.kick(t, e.create(t, "exists"))
 	e.send(t, URL(e.host, "ghost"), "boo")
 	if got := <-orphans; got != "ghost" {
 		t.Fatalf("orphan for %q", got)
@@ -503,8 +493,9 @@ func TestDeleteQueueReleasesBuffered(t *testing.T) {
 	}})
 	q := e.create(t, "q")
 	e.create(t, "keep-poller")
+	e.kick(t, q) // the poller lingers on after q is deleted: "keep-poller" is still there
 	e.send(t, q, "x")
-	eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
+	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
 	if _, err := e.vq.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(q)}); err != nil {
 		t.Fatal(err)
 	}
@@ -532,7 +523,7 @@ func TestDeleteQueueWakesWaiter(t *testing.T) {
 		_, err := e.vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), WaitTimeSeconds: 20})
 		errc <- err
 	}()
-	eventually(t, "waiting", func() bool { e.vq.mu.Lock(); defer e.vq.mu.Unlock(); return e.vq.queues[q].waiters == 1 })
+	testutil.Eventually(t, "waiting", func() bool { e.vq.mu.Lock(); defer e.vq.mu.Unlock(); return e.vq.queues[q].waiters == 1 })
 	if _, err := e.vq.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(q)}); err != nil {
 		t.Fatal(err)
 	}
@@ -540,7 +531,7 @@ func TestDeleteQueueWakesWaiter(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	// The poller stops after its current long poll, which is not cancelled.
-	eventually(t, "poller stopped", func() bool { return e.vq.Stats().Hosts == 0 })
+	testutil.Eventually(t, "poller stopped", func() bool { return e.vq.Stats().Hosts == 0 })
 	polls := e.srv.CallCounts()["ReceiveMessage"]
 	if c := e.vq.Stats().Calls["ReceiveMessage"]; c != int64(polls) {
 		t.Fatalf("Stats.Calls ReceiveMessage %d, server saw %d", c, polls)
@@ -566,17 +557,17 @@ func TestIdleExpiry(t *testing.T) {
 		_, err := e.vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(waiting), WaitTimeSeconds: 20})
 		done <- err
 	}()
-	eventually(t, "waiting", func() bool { e.vq.mu.Lock(); defer e.vq.mu.Unlock(); return e.vq.queues[waiting].waiters == 1 })
+	testutil.Eventually(t, "waiting", func() bool { e.vq.mu.Lock(); defer e.vq.mu.Unlock(); return e.vq.queues[waiting].waiters == 1 })
 	e.clk.Advance(6 * time.Second)
 	e.receive(t, busy, 1, 0)       // activity at t=6
 	e.clk.Advance(5 * time.Second) // t=11: idle expires
-	eventually(t, "idle expired", func() bool { return e.vq.Stats().Expired == 1 })
+	testutil.Eventually(t, "idle expired", func() bool { return e.vq.Stats().Expired == 1 })
 	exists := func(u string) bool { e.vq.mu.Lock(); defer e.vq.mu.Unlock(); return e.vq.queues[u] != nil }
 	if exists(idle) || !exists(busy) || !exists(waiting) || !exists(forever) {
 		t.Fatalf("after 11 s: idle %v busy %v waiting %v forever %v", exists(idle), exists(busy), exists(waiting), exists(forever))
 	}
 	e.clk.Advance(6 * time.Second) // t=17: busy expires (last activity t=6)
-	eventually(t, "busy expired", func() bool { return e.vq.Stats().Expired == 2 })
+	testutil.Eventually(t, "busy expired", func() bool { return e.vq.Stats().Expired == 2 })
 	if exists(busy) || !exists(waiting) {
 		t.Fatal("busy should be gone, waiting kept")
 	}
@@ -585,7 +576,7 @@ func TestIdleExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clk.Advance(11 * time.Second) // t=32: waiting idle since t=20..21
-	eventually(t, "waiting expired", func() bool { return e.vq.Stats().Expired == 3 })
+	testutil.Eventually(t, "waiting expired", func() bool { return e.vq.Stats().Expired == 3 })
 	if !exists(forever) {
 		t.Fatal("queue without retention expired")
 	}
@@ -628,9 +619,10 @@ func TestQueueOperations(t *testing.T) {
 		t.Fatalf("tags %v %v", lt, err)
 	}
 
+	e.kick(t, q)
 	e.send(t, q, "1")
 	e.send(t, q, "2")
-	eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 2 })
+	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 2 })
 	if _, err := e.vq.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: aws.String(q)}); err != nil {
 		t.Fatal(err)
 	}
@@ -758,11 +750,12 @@ func TestPollerSurvivesHostErrors(t *testing.T) {
 }
 
 func TestPollerBackoffFakeClock(t *testing.T) {
-	e := newEnv(t, envOpts{fake: true})
+	e := newEnv(t, envOpts{fake: true, opts: func(o *Options) { o.PollLinger = time.Hour }})
 	e.srv.InjectFault("ReceiveMessage", sqstest.Fault{Err: &types.OverLimit{Message: aws.String("throttled")}})
 	q := e.create(t, "q")
+	e.kick(t, q)
 	for i := 1; i <= 5; i++ {
-		eventually(t, "error counted", func() bool { return e.vq.Stats().PollErrors == int64(i) })
+		testutil.Eventually(t, "error counted", func() bool { return e.vq.Stats().PollErrors == int64(i) })
 		e.clk.BlockUntil(1) // the backoff timer
 		if i == 5 {
 			e.srv.ClearFaults() // the host is back
@@ -770,15 +763,16 @@ func TestPollerBackoffFakeClock(t *testing.T) {
 		e.clk.Advance(backoffMax)
 	}
 	e.send(t, q, "x")
-	eventually(t, "recovered", func() bool { return e.vq.Stats().Buffered == 1 })
+	testutil.Eventually(t, "recovered", func() bool { return e.vq.Stats().Buffered == 1 })
 }
 
 func TestCloseReleasesAndRefuses(t *testing.T) {
 	e := newEnv(t, envOpts{hostAttrs: map[string]string{"VisibilityTimeout": "600"}})
 	q := e.create(t, "q")
+	e.kick(t, q)
 	e.send(t, q, "a")
 	e.send(t, q, "b")
-	eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 2 })
+	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 2 })
 	ctx := context.Background()
 	if err := e.vq.Close(ctx); err != nil {
 		t.Fatal(err)
@@ -820,7 +814,7 @@ func TestCloseWith100WaitingReceives(t *testing.T) {
 			errs <- err
 		}()
 	}
-	eventually(t, "100 waiting", func() bool {
+	testutil.Eventually(t, "100 waiting", func() bool {
 		e.vq.mu.Lock()
 		defer e.vq.mu.Unlock()
 		n := 0
@@ -845,15 +839,14 @@ func TestCloseWith100WaitingReceives(t *testing.T) {
 }
 
 // Must show: creating, receiving from (WaitTimeSeconds=0) and deleting
-// 10,000 virtual queues makes no SQS call. The only calls are the host
-// pollers' long polls, which are not per virtual queue: with the fake clock
-// the one poller's long poll never times out, so exactly 1 ReceiveMessage.
+// 10,000 virtual queues makes no SQS call per virtual queue. Creating and
+// deleting make none at all; the receives start the host's poller, whose
+// calls are per host: one read of the host's attributes and one long poll
+// (with the fake clock standing still, it never ends).
 func TestTenThousandQueuesNoCalls(t *testing.T) {
 	e := newEnv(t, envOpts{fake: true})
 	ctx := context.Background()
 	const n = 10000
-	e.create(t, "keep") // keeps the poller running throughout
-	e.clk.BlockUntil(1)
 	urls := make([]string, n)
 	start := time.Now()
 	for i := range urls {
@@ -865,6 +858,9 @@ func TestTenThousandQueuesNoCalls(t *testing.T) {
 		urls[i] = *out.QueueUrl
 	}
 	created := time.Since(start)
+	if calls := e.srv.CallCounts(); len(calls) != 0 {
+		t.Fatalf("creating %d virtual queues made SQS calls: %v", n, calls)
+	}
 	for _, u := range urls {
 		r, err := e.vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(u), MaxNumberOfMessages: 10, WaitTimeSeconds: 0})
 		if err != nil || len(r.Messages) != 0 {
@@ -880,14 +876,14 @@ func TestTenThousandQueuesNoCalls(t *testing.T) {
 	t.Logf("sqstest.CallCounts after creating %d virtual queues (in %v), receiving from each (WaitTimeSeconds=0) and deleting each: %v",
 		n, created.Round(time.Millisecond), calls)
 	for op, c := range calls {
-		if op == "ReceiveMessage" && c == 1 {
-			continue // the poller's one host long poll
+		if (op == "ReceiveMessage" || op == "GetQueueAttributes") && c <= 1 {
+			continue // the host poller's
 		}
 		if c != 0 {
 			t.Errorf("%s: %d calls", op, c)
 		}
 	}
-	if s := e.vq.Stats(); s.VirtualQueues != 1 {
+	if s := e.vq.Stats(); s.VirtualQueues != 0 {
 		t.Fatalf("stats %+v", s)
 	}
 }
@@ -895,8 +891,9 @@ func TestTenThousandQueuesNoCalls(t *testing.T) {
 func TestReceiveVisibilityTimeoutAppliedOnHost(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	q := e.create(t, "q")
+	e.kick(t, q)
 	e.send(t, q, "x")
-	eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
+	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
 	out, err := e.vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), VisibilityTimeout: 0 + 100})
 	if err != nil || len(out.Messages) != 1 {
 		t.Fatal(out, err)
@@ -924,8 +921,12 @@ func TestNilInputs(t *testing.T) {
 
 func TestPollersPerHost(t *testing.T) {
 	e := newEnv(t, envOpts{fake: true, opts: func(o *Options) { o.PollersPerHost = 3; o.HostWaitTime = 7 * time.Second }})
-	e.create(t, "a")
-	e.create(t, "b") // same host: no more pollers
+	a := e.create(t, "a")
+	e.create(t, "b")
+	if got := e.srv.CallCounts()["ReceiveMessage"]; got != 0 {
+		t.Fatalf("%d long polls before any receive, want none", got)
+	}
+	e.kick(t, a)
 	e.clk.BlockUntil(3)
 	if got := e.srv.CallCounts()["ReceiveMessage"]; got != 3 {
 		t.Fatalf("%d long polls, want 3", got)
@@ -935,8 +936,9 @@ func TestPollersPerHost(t *testing.T) {
 func TestConcurrentClose(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	q := e.create(t, "q")
+	e.kick(t, q)
 	e.send(t, q, "x")
-	eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
+	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
 	var wg sync.WaitGroup
 	for range 5 {
 		wg.Add(1)

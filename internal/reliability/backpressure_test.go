@@ -57,6 +57,9 @@ func TestBackpressure(t *testing.T) {
 		o.MaxBufferedPerQueue = maxBuf
 		o.Clock = clk
 		o.Logger = testutil.Logger(t)
+		// Hosts are polled while receives need them: one receive below
+		// keeps the poller going through the backlog on the fake clock.
+		o.PollLinger = time.Hour
 	})
 	defer func() {
 		if err := vq.Close(ctx); err != nil {
@@ -123,8 +126,13 @@ func TestBackpressure(t *testing.T) {
 	}
 	heap1 := testutil.HeapAlloc()
 
-	// Now the virtual queue exists and its poller runs; nobody reads.
+	// Now the virtual queue exists and its poller runs (one receive
+	// started it, and it lingers for an hour of the fake clock); nobody
+	// reads.
 	testutil.CreateQueue(t, vq, name, map[string]string{"HostQueueUrl": hostURL}, nil)
+	if _, err := vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &vurl, MaxNumberOfMessages: 10}); err != nil {
+		t.Fatal(err)
+	}
 	for {
 		visible, _ := hostCounts(t, srv, hostURL)
 		if visible == 0 {

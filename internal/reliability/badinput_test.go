@@ -26,8 +26,8 @@ import (
 )
 
 // badEnv is every public client over one sqstest server on a fake clock, so
-// that nothing calls SQS in the background while a case runs (pollers wait
-// on long polls, heartbeats on the clock).
+// that nothing calls SQS in the background while a case runs (no receive
+// starts a host poller, heartbeats wait on the clock).
 type badEnv struct {
 	srv    *sqstest.Server
 	clk    *clock.Fake
@@ -46,7 +46,6 @@ type badEnv struct {
 		req *requester.Requester
 		sw  *sweeper.Client
 	}
-	pollers int
 }
 
 func newBadEnv(t *testing.T) *badEnv {
@@ -71,7 +70,6 @@ func newBadEnv(t *testing.T) *badEnv {
 	}
 	e.resp = responder.New(e.srv, func(o *responder.Options) { o.Logger = log })
 	e.sw = sweeper.New(e.srv, func(o *sweeper.Options) { o.Clock = e.clk; o.Logger = log })
-	e.pollers = 3 // vq, tq and the requester's tempqueue
 
 	e.closed.vq = virtualqueue.New(e.srv, func(o *virtualqueue.Options) { o.Clock = e.clk; o.Logger = log })
 	if e.closed.tq, err = tempqueue.New(ctx, e.srv, tqOpts); err != nil {
@@ -93,21 +91,7 @@ func newBadEnv(t *testing.T) *badEnv {
 			}
 		}
 	})
-	e.settle(t)
 	return e
-}
-
-// settle waits until every poller is in its long poll.
-func (e *badEnv) settle(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for e.srv.CallCounts()["ReceiveMessage"] < e.pollers {
-		if time.Now().After(deadline) {
-			t.Fatalf("pollers did not start: %v", e.srv.CallCounts())
-		}
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(20 * time.Millisecond) // let them reach the server's wait
 }
 
 func attrs(n int) map[string]types.MessageAttributeValue {
