@@ -80,17 +80,18 @@
 //
 // The checks of a sweep are spread over the period, never done at once:
 // each check carries the time it is due ("at", milliseconds after the
-// period start: the n-th queue listed is due n/Options.CheckRate seconds in,
-// wrapping around within the first 80% of the period), and the Sweeper that
+// period start), an offset derived from the queue's URL, spread evenly over
+// the first 80% of the period and the same every period; the Sweeper that
 // receives a check before it is due holds it until then (one
 // ChangeMessageVisibilityBatch per receive keeps it invisible that long)
-// while it goes on polling. So a sweep's tagging actions reach SQS at
-// CheckRate (default 2 a second for the whole fleet), or, for a sweep of
-// more queues than that covers in 80% of a period, evenly over that time;
-// the account's tagging quota must cover that rate plus the heartbeats. A
-// burst of checks at each period start would throttle the heartbeats of
-// live queues with it, and through the deletion guard below, defer every
-// deletion.
+// while it goes on polling. So a sweep of N queues reaches SQS as N/(0.8 x
+// period) tagging actions a second, never as a burst at the period start
+// (which would throttle the heartbeats of live queues with it and, through
+// the deletion guard below, defer every deletion); and since a queue is
+// checked at the same point of every period, one that turns idle is
+// deleted within a period of it. The account's tagging quota must cover
+// that rate plus the heartbeats (live queues divided by the heartbeat
+// interval).
 //
 // Every Sweeper polls the work queue only in a window after each period's
 // start: from sending its seed until a long poll (Options.WorkQueueWaitTime)

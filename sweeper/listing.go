@@ -77,7 +77,7 @@ func (s *Sweeper) listPage(ctx context.Context, workURL string, n, page int64, t
 			return err
 		}
 	}
-	sent, err := s.fanOut(ctx, workURL, n, (page-1)*listPageSize, out.QueueUrls)
+	sent, err := s.fanOut(ctx, workURL, n, out.QueueUrls)
 	if err != nil {
 		return err
 	}
@@ -124,20 +124,19 @@ func (s *Sweeper) recordSwept(ctx context.Context, workURL string, n, pages int6
 }
 
 // fanOut sends one check per acceptable queue of urls, in batches of 10,
-// at most fanOutParallelism batches at once; first is the position of
-// urls[0] in the period's listing, which sets when each check is due
-// (checkDue). Each check has a message group
+// at most fanOutParallelism batches at once, each due at its queue's offset
+// into the period (checkOffset). Each check has a message group
 // and a deduplication ID of its period and queue: checks of one queue in one
 // period are deduplicated, and a check held by a process that died delays
 // only that queue, and only until the next period.
-func (s *Sweeper) fanOut(ctx context.Context, workURL string, n, first int64, urls []string) (int, error) {
+func (s *Sweeper) fanOut(ctx context.Context, workURL string, n int64, urls []string) (int, error) {
 	var batches [][]types.SendMessageBatchRequestEntry
 	var batch []types.SendMessageBatchRequestEntry
-	for i, u := range urls {
+	for _, u := range urls {
 		if s.refuse(u) != "" {
 			continue
 		}
-		at := s.checkOffset(first + int64(i)).Milliseconds()
+		at := s.checkOffset(u).Milliseconds()
 		body := workMessage{V: workMessageVersion, Kind: kindCheck, QueueURL: u, Period: n, At: at}.encode()
 		sum := sha256.Sum256([]byte(u))
 		id := "check-" + strconv.FormatInt(n, 10) + "-" + hex.EncodeToString(sum[:16])

@@ -3,7 +3,6 @@ package sweeper
 import (
 	"fmt"
 	"log/slog"
-	"math"
 	"time"
 
 	"github.com/sqstemp/sqstemp/internal/clock"
@@ -45,19 +44,6 @@ type Options struct {
 	// never delete a queue that holds messages. Default 1 h.
 	NonEmptyGrace time.Duration
 
-	// CheckRate is the rate, over the whole fleet, at which a sweep's checks
-	// are due: the taker of each listing page gives every check a time in the
-	// period (the n-th queue listed is due n/CheckRate after the period
-	// starts, wrapping around within the first 80% of the period), and the
-	// Sweeper that receives a check holds it until then. Each check is a
-	// ListQueueTags, a tagging action that SQS limits per account, so a
-	// sweep must not check every queue at once: the account's tagging quota
-	// must cover CheckRate plus the heartbeats (live queues divided by the
-	// heartbeat interval). A sweep of more queues than CheckRate covers in
-	// 80% of a period is spread evenly over that time instead. All Sweepers
-	// of a prefix should use the same value. Default DefaultCheckRate.
-	CheckRate float64
-
 	// WorkQueueWaitTime is the long-poll wait of the Sweeper's receives on
 	// the shared work queue (whole seconds, 1 to 20); a poll that waits it
 	// out empty ends the Sweeper's poll window of the period. Default 20 s.
@@ -78,10 +64,6 @@ type Options struct {
 	// their own, one budget each on that clock.
 	TagBudget *TagBudget
 }
-
-// DefaultCheckRate is the default Options.CheckRate: checks due per
-// second, fleet-wide.
-const DefaultCheckRate = 2.0
 
 const (
 	defaultSkewMargin        = 10 * time.Second
@@ -116,9 +98,6 @@ func resolveOptions(optFns []func(*Options)) Options {
 	}
 	if o.NonEmptyGrace == 0 {
 		o.NonEmptyGrace = defaultNonEmptyGrace
-	}
-	if !(o.CheckRate > 0) || math.IsInf(o.CheckRate, 0) {
-		o.CheckRate = DefaultCheckRate
 	}
 	if o.WorkQueueWaitTime <= 0 || o.WorkQueueWaitTime > sqsapi.MaxWaitTimeSeconds*time.Second {
 		o.WorkQueueWaitTime = defaultWorkQueueWaitTime

@@ -3,6 +3,8 @@ package sweeper
 import (
 	"container/heap"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"strconv"
 	"sync"
 	"time"
@@ -15,8 +17,10 @@ import (
 // sweep would send its account's tagging actions far past SQS's quota every
 // period, throttling the heartbeats of live queues with them (and, through
 // the deletion guard, deferring every deletion). So each check is due at a
-// time of its own: the n-th queue listed n/CheckRate after the period start,
-// wrapping around within the first checkWindowShare of the period. The
+// time of its own: an offset into the period derived from the queue's URL,
+// spread evenly over the first checkWindowShare of the period and the same
+// every period (so a queue's checks are one period apart, and a queue that
+// turns idle is checked within a period). The
 // Sweeper that receives a check that is not due yet holds it until then
 // (its visibility set to last that long, in one call per receive), while it
 // goes on polling; the account then sees the sweep's checks as a steady
@@ -37,15 +41,15 @@ func (s *Sweeper) checkWindow() time.Duration {
 	return time.Duration(float64(s.opts.SweepPeriod) * checkWindowShare)
 }
 
-// checkOffset is when the check of the i-th queue of a listing (from 0) is
-// due, after the period start: i/CheckRate, wrapped around within the
-// check window.
-func (s *Sweeper) checkOffset(i int64) time.Duration {
-	at := time.Duration(float64(i) / s.opts.CheckRate * float64(time.Second))
-	if w := s.checkWindow(); w > 0 {
-		at %= w
+// checkOffset is when the check of the queue at queueURL is due, after the
+// period start: a hash of the URL, spread evenly over the check window.
+func (s *Sweeper) checkOffset(queueURL string) time.Duration {
+	w := s.checkWindow()
+	if w <= 0 {
+		return 0
 	}
-	return at
+	sum := sha256.Sum256([]byte(queueURL))
+	return time.Duration(binary.BigEndian.Uint64(sum[:8]) % uint64(w))
 }
 
 // checkDue is when the check m is due. Its offset is untrusted input, so it

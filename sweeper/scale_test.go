@@ -132,10 +132,7 @@ func TestFleetSweepsAtScale(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fleet[i] = simSweeper(t, api, func(o *Options) {
-				o.TagBudget = budget
-				o.CheckRate = 0.8 * quota // the account's quota was raised for this fleet
-			})
+			fleet[i] = simSweeper(t, api, func(o *Options) { o.TagBudget = budget })
 		}
 		logs[0] = victimLog
 		start(0, victim)
