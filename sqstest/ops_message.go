@@ -135,7 +135,7 @@ func (s *Server) send(q *queue, r sendRequest, now time.Time) (sendResult, error
 		m.trace = aws.ToString(v.StringValue)
 	}
 	res.id, res.seqNumber = m.id, m.seqNumber
-	q.add(m)
+	q.add(m, now)
 	q.notify()
 	return res, nil
 }
@@ -433,7 +433,7 @@ func (s *Server) collect(q *queue, r *receiveRequest, now time.Time) []types.Mes
 			}
 			heap.Pop(&q.heap)
 			if q.expired(top, now) {
-				q.remove(top)
+				q.remove(top, now)
 				continue
 			}
 			if s.redrive(q, top, now) {
@@ -445,29 +445,23 @@ func (s *Server) collect(q *queue, r *receiveRequest, now time.Time) []types.Mes
 			heap.Push(&q.heap, m)
 		}
 	} else {
-		// Visit the groups in order of their first message, taking each
-		// out of the heap while it is looked at; the blocked ones (a
-		// message in flight) are few, so this is O((k + blocked) log groups).
+		// Visit the ready groups in order of their first message, taking
+		// each out of the heap while it is looked at; groups with a
+		// message in flight wait in a heap of their own, so this is
+		// O(k log groups).
+		q.wake(now)
 		var visited []*group
-	nextGroup:
 		for len(got) < r.max && len(q.groups) > 0 {
 			g := heap.Pop(&q.groups).(*group)
+			g.where = outOfHeaps
 			visited = append(visited, g)
-			for _, m := range g.msgs {
-				if m.receiveCount == 0 {
-					break
-				}
-				if m.inFlight(now) {
-					continue nextGroup
-				}
-			}
 			for i := 0; i < len(g.msgs) && len(got) < r.max; {
 				m := g.msgs[i]
 				if m.visibleAt.After(now) {
 					break
 				}
 				if q.expired(m, now) {
-					q.remove(m)
+					q.remove(m, now)
 					continue
 				}
 				if s.redrive(q, m, now) {
@@ -479,9 +473,7 @@ func (s *Server) collect(q *queue, r *receiveRequest, now time.Time) []types.Mes
 			}
 		}
 		for _, g := range visited {
-			if len(g.msgs) > 0 {
-				heap.Push(&q.groups, g)
-			}
+			q.place(g, now)
 		}
 	}
 	if len(got) == 0 {
@@ -505,11 +497,11 @@ func (s *Server) redrive(q *queue, m *message, now time.Time) bool {
 	if dlq == nil || dlq == q {
 		return false
 	}
-	q.remove(m)
+	q.remove(m, now)
 	m.visibleAt = now
 	m.dlqSource = q.arn
 	m.heapIndex = -1
-	dlq.add(m)
+	dlq.add(m, now)
 	dlq.notify()
 	return true
 }
@@ -608,7 +600,7 @@ func (s *Server) deleteOne(q *queue, h *string, now time.Time) error {
 			return nil
 		}
 	}
-	q.remove(m)
+	q.remove(m, now)
 	q.notify()
 	return nil
 }
@@ -639,7 +631,7 @@ func (s *Server) changeVisibility(q *queue, h *string, timeout int32, now time.T
 	if !m.inFlight(now) {
 		return nil
 	}
-	q.setVisibleAt(m, now.Add(time.Duration(timeout)*time.Second))
+	q.setVisibleAt(m, now.Add(time.Duration(timeout)*time.Second), now)
 	q.notify()
 	return nil
 }

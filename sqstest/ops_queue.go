@@ -390,7 +390,7 @@ func (s *Server) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, _ ...f
 		q.heap = nil
 		clear(q.msgs)
 		clear(q.group)
-		q.groups = nil
+		q.groups, q.waiting = nil, nil
 		q.notify()
 		return &sqs.PurgeQueueOutput{}, nil
 	})

@@ -73,11 +73,26 @@ func (h *msgHeap) Pop() any {
 type group struct {
 	id        string
 	msgs      []*message
-	heapIndex int // in queue.groups; -1 while a receive has it out
+	where     groupPlace
+	heapIndex int       // in queue.groups or queue.waiting, by where
+	until     time.Time // while waiting: when its state may change
 }
 
-// groupHeap orders the non-empty groups of a FIFO queue by the sequence
-// number of their first message, the order in which receives visit them.
+// groupPlace says which heap of its queue a group is in.
+type groupPlace int
+
+const (
+	// outOfHeaps: empty, or being visited by a receive.
+	outOfHeaps groupPlace = iota
+	// ready: its first message can be received now, none is in flight.
+	ready
+	// waiting: a message of it is in flight, or its first is delayed, until
+	// group.until.
+	waiting
+)
+
+// groupHeap orders the ready groups of a FIFO queue by the sequence number
+// of their first message, the order in which receives visit them.
 type groupHeap []*group
 
 func (h groupHeap) Len() int           { return len(h) }
@@ -93,6 +108,33 @@ func (h *groupHeap) Push(x any) {
 	*h = append(*h, g)
 }
 func (h *groupHeap) Pop() any {
+	old := *h
+	g := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	g.heapIndex = -1
+	return g
+}
+
+// waitHeap orders the waiting groups of a FIFO queue by the time their
+// state may change. So a receive never looks at a group it cannot take
+// from: with thousands of groups in flight (a sweep's held checks, say),
+// receives stay O(k log groups).
+type waitHeap []*group
+
+func (h waitHeap) Len() int           { return len(h) }
+func (h waitHeap) Less(i, j int) bool { return h[i].until.Before(h[j].until) }
+func (h waitHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIndex = i
+	h[j].heapIndex = j
+}
+func (h *waitHeap) Push(x any) {
+	g := x.(*group)
+	g.heapIndex = len(*h)
+	*h = append(*h, g)
+}
+func (h *waitHeap) Pop() any {
 	old := *h
 	g := old[len(old)-1]
 	old[len(old)-1] = nil
@@ -120,10 +162,11 @@ type queue struct {
 	attrs attributes
 	tags  map[string]string
 
-	msgs   map[uint64]*message // by seq
-	heap   msgHeap             // every message, by (visibleAt, seq)
-	group  map[string]*group   // FIFO: non-empty groups
-	groups groupHeap           // FIFO: the same groups, by first message
+	msgs    map[uint64]*message // by seq
+	heap    msgHeap             // every message, by (visibleAt, seq)
+	group   map[string]*group   // FIFO: non-empty groups
+	groups  groupHeap           // FIFO: the ready ones, by first message
+	waiting waitHeap            // FIFO: the others, by when they may be ready
 
 	dedup      map[string]*dedupEntry // FIFO: by deduplication ID
 	dedupOrder []*dedupEntry          // FIFO: in expiry order
@@ -354,8 +397,8 @@ func (q *queue) attributeValue(k string) (string, bool) {
 	return "", false
 }
 
-// add puts m in q.
-func (q *queue) add(m *message) {
+// add puts m in q at now.
+func (q *queue) add(m *message, now time.Time) {
 	q.msgs[m.seq] = m
 	heap.Push(&q.heap, m)
 	if q.fifo {
@@ -366,14 +409,14 @@ func (q *queue) add(m *message) {
 		}
 		g.msgs = append(g.msgs, m)
 		m.group = g
-		if len(g.msgs) == 1 && g.heapIndex < 0 {
-			heap.Push(&q.groups, g)
+		if len(g.msgs) == 1 {
+			q.place(g, now)
 		}
 	}
 }
 
-// remove takes m out of q.
-func (q *queue) remove(m *message) {
+// remove takes m out of q at now.
+func (q *queue) remove(m *message, now time.Time) {
 	delete(q.msgs, m.seq)
 	if m.heapIndex >= 0 {
 		heap.Remove(&q.heap, m.heapIndex)
@@ -382,26 +425,69 @@ func (q *queue) remove(m *message) {
 		for i, other := range g.msgs {
 			if other == m {
 				g.msgs = append(g.msgs[:i], g.msgs[i+1:]...)
-				if i == 0 && len(g.msgs) > 0 && g.heapIndex >= 0 {
-					heap.Fix(&q.groups, g.heapIndex)
-				}
 				break
 			}
 		}
-		if len(g.msgs) == 0 {
-			delete(q.group, g.id)
-			if g.heapIndex >= 0 {
-				heap.Remove(&q.groups, g.heapIndex)
-			}
-		}
 		m.group = nil
+		if g.where != outOfHeaps || len(g.msgs) == 0 {
+			q.place(g, now)
+		}
 	}
 }
 
-// setVisibleAt moves m's visibility and keeps the heap ordered.
-func (q *queue) setVisibleAt(m *message, t time.Time) {
+// setVisibleAt moves m's visibility at now and keeps the heaps ordered.
+func (q *queue) setVisibleAt(m *message, t, now time.Time) {
 	m.visibleAt = t
 	heap.Fix(&q.heap, m.heapIndex)
+	if g := m.group; g != nil && g.where != outOfHeaps {
+		q.place(g, now)
+	}
+}
+
+// place puts the FIFO group g in the heap its state at now calls for:
+// waiting while a message of it is in flight (until the last of them
+// becomes visible again) or its first message is delayed, else ready; an
+// empty group is forgotten.
+func (q *queue) place(g *group, now time.Time) {
+	switch g.where {
+	case ready:
+		heap.Remove(&q.groups, g.heapIndex)
+	case waiting:
+		heap.Remove(&q.waiting, g.heapIndex)
+	}
+	g.where = outOfHeaps
+	if len(g.msgs) == 0 {
+		if q.group[g.id] == g {
+			delete(q.group, g.id)
+		}
+		return
+	}
+	var until time.Time
+	for _, m := range g.msgs {
+		if m.receiveCount == 0 {
+			break // messages are received in order: none after this one is in flight
+		}
+		if m.inFlight(now) && m.visibleAt.After(until) {
+			until = m.visibleAt
+		}
+	}
+	if until.IsZero() && g.msgs[0].visibleAt.After(now) {
+		until = g.msgs[0].visibleAt
+	}
+	if until.IsZero() {
+		g.where = ready
+		heap.Push(&q.groups, g)
+		return
+	}
+	g.where, g.until = waiting, until
+	heap.Push(&q.waiting, g)
+}
+
+// wake makes ready the waiting FIFO groups whose time has come.
+func (q *queue) wake(now time.Time) {
+	for len(q.waiting) > 0 && !q.waiting[0].until.After(now) {
+		q.place(q.waiting[0], now)
+	}
 }
 
 func (q *queue) expired(m *message, now time.Time) bool {
@@ -441,13 +527,11 @@ func (q *queue) nextChange(now time.Time) time.Time {
 		}
 		return time.Time{}
 	}
-	var next time.Time
-	for _, m := range q.heap {
-		if m.visibleAt.After(now) && (next.IsZero() || m.visibleAt.Before(next)) {
-			next = m.visibleAt
-		}
+	q.wake(now)
+	if len(q.waiting) > 0 {
+		return q.waiting[0].until
 	}
-	return next
+	return time.Time{}
 }
 
 // dedupLookup returns the live deduplication entry for id, dropping expired

@@ -29,16 +29,21 @@ const (
 // TagBudget is a token bucket for tagging actions, shared by the heartbeats
 // of Clients and the checks of Sweepers. Heartbeats go first: a Sweeper's
 // tagging calls take a token only when no heartbeat is waiting for one and
-// the bucket is more than half full. A TagBudget also remembers when SQS last
+// the bucket is more than half full. When SQS throttles a tagging call made
+// under it, the budget halves its rate (down to a hundredth of the rate it
+// was made with) and empties its bucket; every call that gets through wins
+// back a twentieth of that rate. So a fleet over its account's quota slows
+// down together instead of retrying into it. A TagBudget also remembers when SQS last
 // throttled a tagging call made under it, and how many heartbeats under it are
 // stale: a Sweeper does not delete queues while either says that heartbeats
 // in this account may be late. It is safe for concurrent use.
 type TagBudget struct {
-	clk   clock.Clock
-	rate  float64 // tokens per second
-	burst float64
+	clk     clock.Clock
+	maxRate float64 // tokens per second, as made
+	burst   float64
 
 	mu         sync.Mutex
+	rate       float64 // tokens per second now: maxRate, less after throttling
 	tokens     float64
 	last       time.Time // when tokens was last refilled
 	hbWaiting  int       // heartbeats waiting for a token
@@ -76,7 +81,7 @@ func NewTagBudget(perSecond float64, burst int, optFns ...func(*TagBudgetOptions
 }
 
 func newTagBudget(perSecond float64, burst int, clk clock.Clock) *TagBudget {
-	return &TagBudget{clk: clk, rate: perSecond, burst: float64(burst), tokens: float64(burst), last: clk.Now()}
+	return &TagBudget{clk: clk, maxRate: perSecond, rate: perSecond, burst: float64(burst), tokens: float64(burst), last: clk.Now()}
 }
 
 var (
@@ -162,15 +167,25 @@ func (b *TagBudget) wait(ctx context.Context, class tagClass) error {
 	}
 }
 
-// observe records the outcome of a tagging call made under the budget.
+// observe records the outcome of a tagging call made under the budget: a
+// throttled call halves the rate and empties the bucket, one that got
+// through wins back a twentieth of the rate the budget was made with.
 func (b *TagBudget) observe(err error) {
-	if err == nil || !sqsapi.IsThrottled(err) {
+	if err != nil && !sqsapi.IsThrottled(err) {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clk.Now()
+	b.refillLocked(now)
+	if err == nil {
+		b.rate = min(b.maxRate, b.rate+b.maxRate/20)
 		return
 	}
 	b.throttles.Add(1)
-	b.mu.Lock()
-	b.lastThrott = b.clk.Now()
-	b.mu.Unlock()
+	b.lastThrott = now
+	b.rate = max(b.rate/2, b.maxRate/100)
+	b.tokens = 0
 }
 
 // lastThrottled returns when SQS last throttled a tagging call made under
@@ -181,6 +196,12 @@ func (b *TagBudget) lastThrottled() time.Time {
 	return b.lastThrott
 }
 
+func (b *TagBudget) currentRate() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.rate
+}
+
 // TagBudgetStats counts what a TagBudget did.
 type TagBudgetStats struct {
 	Taken          int64         // tagging actions that took a token
@@ -188,6 +209,7 @@ type TagBudgetStats struct {
 	Throttled      int64         // tagging calls SQS throttled (RequestThrottled)
 	LastThrottled  time.Time     // when the last one was throttled; zero if never
 	StaleHeartbeat int64         // heartbeats under this budget older than half their retention, now
+	Rate           float64       // tagging actions per second it allows now (less than made with after throttling)
 }
 
 // Stats returns counters of what b did so far.
@@ -198,5 +220,6 @@ func (b *TagBudget) Stats() TagBudgetStats {
 		Throttled:      b.throttles.Load(),
 		LastThrottled:  b.lastThrottled(),
 		StaleHeartbeat: b.stale.Load(),
+		Rate:           b.currentRate(),
 	}
 }

@@ -132,3 +132,30 @@ func TestTagBudgetServesWaitingHeartbeatsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestTagBudgetSlowsDownWhenThrottledAndRecovers(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	b, _ := NewTagBudget(4, 4, func(o *TagBudgetOptions) { o.Clock = clk })
+	throttled := &types.RequestThrottled{Message: aws.String("slow down")}
+	for range 3 {
+		b.observe(throttled)
+	}
+	if got := b.Stats().Rate; got != 0.5 {
+		t.Fatalf("rate after 3 throttles = %v, want 4/8 = 0.5", got)
+	}
+	if takeNow(b, forHeartbeat) {
+		t.Fatal("a throttle must empty the bucket")
+	}
+	for range 100 {
+		b.observe(&types.RequestThrottled{})
+	}
+	if got := b.Stats().Rate; got != 0.04 {
+		t.Fatalf("rate after many throttles = %v, want the floor 4/100", got)
+	}
+	for range 25 {
+		b.observe(nil)
+	}
+	if got := b.Stats().Rate; got != 4 {
+		t.Fatalf("rate after 25 calls got through = %v, want back to 4", got)
+	}
+}

@@ -95,7 +95,7 @@
 // ({"v":1,"kind":"list","period":N,"token":...,"page":2}, its own message
 // group and deduplication ID "list-N-2") before anything else, then fans out
 // one check per queue of its page ({"v":1,"kind":"check","queueUrl":...,
-// "period":N}, message group and deduplication ID of the period and the
+// "period":N,"at":ms}, message group and deduplication ID of the period and the
 // queue) in SendMessageBatch calls of 10, 8 at a time. Whoever takes the next
 // page does the same, and so on; the last page writes the period into
 // LastSweepTag. No process does work in proportion to the number of queues:
@@ -104,6 +104,21 @@
 // of a 5-minute period on sqstest with realistic latency; the checks need a
 // tagging action each, so an account that checks 100,000 queues a period
 // needs a tagging quota of about 330 a second (see TagBudget).
+//
+// The checks of a sweep are spread over the period, never done at once:
+// each check carries the time it is due ("at", milliseconds after the
+// period start), an offset derived from the queue's URL, spread evenly over
+// the first 80% of the period and the same every period; the Sweeper that
+// receives a check before it is due holds it until then (one
+// ChangeMessageVisibilityBatch per receive keeps it invisible that long)
+// while it goes on polling. So a sweep of N queues reaches SQS as N/(0.8 x
+// period) tagging actions a second, never as a burst at the period start
+// (which would throttle the heartbeats of live queues with it and, through
+// the deletion guard below, defer every deletion); and since a queue is
+// checked at the same point of every period, one that turns idle is
+// deleted within a period of it. The account's tagging quota must cover
+// that rate plus the heartbeats (live queues divided by the heartbeat
+// interval).
 //
 // Every Sweeper polls the work queue only in a window after each period's
 // start: from sending its seed until a long poll (Options.WorkQueueWaitTime)
@@ -125,7 +140,8 @@
 // by more than one period: the queues of a dead owner are deleted within
 // their retention + Options.SkewMargin + 2 periods. Stop hands the work
 // messages it holds but did not finish back to the work queue (visibility
-// 0) before it returns, so another process takes them at once. Work of a
+// 0) before it returns, so another process takes them at once; so does it
+// with the checks it holds until they are due. Work of a
 // past period is dropped, not done (Stats.StaleWorkDropped): seeds of any
 // past period, listing pages and checks more than one period old; so after
 // a stall the fleet sweeps once, not once for every period it missed.

@@ -124,7 +124,8 @@ func (s *Sweeper) recordSwept(ctx context.Context, workURL string, n, pages int6
 }
 
 // fanOut sends one check per acceptable queue of urls, in batches of 10,
-// at most fanOutParallelism batches at once. Each check has a message group
+// at most fanOutParallelism batches at once, each due at its queue's offset
+// into the period (checkOffset). Each check has a message group
 // and a deduplication ID of its period and queue: checks of one queue in one
 // period are deduplicated, and a check held by a process that died delays
 // only that queue, and only until the next period.
@@ -135,7 +136,8 @@ func (s *Sweeper) fanOut(ctx context.Context, workURL string, n int64, urls []st
 		if s.refuse(u) != "" {
 			continue
 		}
-		body := workMessage{V: workMessageVersion, Kind: kindCheck, QueueURL: u, Period: n}.encode()
+		at := s.checkOffset(u).Milliseconds()
+		body := workMessage{V: workMessageVersion, Kind: kindCheck, QueueURL: u, Period: n, At: at}.encode()
 		sum := sha256.Sum256([]byte(u))
 		id := "check-" + strconv.FormatInt(n, 10) + "-" + hex.EncodeToString(sum[:16])
 		batch = append(batch, types.SendMessageBatchRequestEntry{

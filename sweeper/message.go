@@ -15,13 +15,15 @@ import (
 //
 //	{"v":1,"kind":"sweep","period":29666666}
 //	{"v":1,"kind":"list","period":29666666,"token":"<NextToken>","page":2}
-//	{"v":1,"kind":"check","queueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/__RequesterClientQueues__x","period":29666666}
+//	{"v":1,"kind":"check","queueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/__RequesterClientQueues__x","period":29666666,"at":1500}
 //
 // "sweep" (the seed) asks the Sweeper that receives it to start the sweep of
 // period "period" (the sweep period number: Unix time divided by the sweep
 // period): list the first page of queues with the prefix and fan out one
 // "check" per queue. "list" continues a sweep: list page "page" (2 or more)
-// from "token", the ListQueues NextToken that ended the page before. Unknown
+// from "token", the ListQueues NextToken that ended the page before. "check"
+// asks for the deletion rule to be applied to one queue, "at" milliseconds
+// after the start of the period (0 or absent: at once). Unknown
 // fields are ignored; unknown versions and kinds, missing or malformed
 // fields, bodies over 8 KiB, tokens over 2 KiB or with control characters,
 // and trailing data are refused (the message is deleted and logged by the
@@ -50,6 +52,7 @@ type workMessage struct {
 	Token    string `json:"token,omitempty"`
 	Page     int64  `json:"page,omitempty"`
 	QueueURL string `json:"queueUrl,omitempty"`
+	At       int64  `json:"at,omitempty"` // check: due this many ms after the period start
 }
 
 // errBadWorkMessage is wrapped by every parse error.
@@ -80,6 +83,7 @@ func parseWorkMessage(body string) (workMessage, error) {
 		Token    *string         `json:"token"`
 		Page     json.RawMessage `json:"page"`
 		QueueURL *string         `json:"queueUrl"`
+		At       json.RawMessage `json:"at"`
 	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
 	if err := dec.Decode(&raw); err != nil {
@@ -129,6 +133,13 @@ func parseWorkMessage(body string) (workMessage, error) {
 			return bad("check without a queueUrl")
 		}
 		m.QueueURL = *raw.QueueURL
+		if raw.At != nil {
+			at, ok := parseUint(raw.At)
+			if !ok {
+				return bad("check with a bad time %.30q", raw.At)
+			}
+			m.At = at
+		}
 	default:
 		return bad("unknown kind %q", m.Kind)
 	}

@@ -113,7 +113,9 @@ func (s *Sweeper) run(ctx context.Context) {
 		failures = 0
 		if len(msgs) > 0 {
 			earlyEmpty = 0
-			s.work(ctx, url, msgs)
+			if msgs = s.holdEarly(ctx, url, msgs); len(msgs) > 0 {
+				s.work(ctx, url, msgs)
+			}
 			continue
 		}
 		// An endpoint that does not honour long polling must not make us

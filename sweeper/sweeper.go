@@ -40,6 +40,7 @@ type Sweeper struct {
 	ensureMu sync.Mutex // serializes creation of the work queue
 
 	deferring atomic.Bool // deletions are being deferred (one warning per episode)
+	agenda    *agenda     // checks received before they are due
 
 	listQueues  atomic.Int64
 	sweeps      atomic.Int64
@@ -50,6 +51,7 @@ type Sweeper struct {
 	badMessages atomic.Int64
 	stale       atomic.Int64
 	released    atomic.Int64
+	paced       atomic.Int64
 	errs        atomic.Int64
 }
 
@@ -64,6 +66,7 @@ func NewSweeper(api sqsapi.API, optFns ...func(*Options)) *Sweeper {
 		log:      o.Logger.With("component", "sweeper.Sweeper", "prefix", o.QueuePrefix),
 		workName: o.QueuePrefix + workQueueSuffix,
 		dlqName:  o.QueuePrefix + dlqSuffix,
+		agenda:   newAgenda(),
 	}
 }
 
@@ -80,7 +83,10 @@ type Stats struct {
 	Sweeps          int64 // sweeps this Sweeper started (seeds it took and acted on)
 	ChecksSent      int64 // check messages this Sweeper sent (fan-out of the pages it listed)
 	ChecksPerformed int64 // check messages for acceptable queues this Sweeper handled
-	QueuesDeleted   int64 // idle queues this Sweeper deleted
+	// ChecksHeld counts checks this Sweeper received before they were due
+	// and held until then (see Options.CheckRate).
+	ChecksHeld    int64
+	QueuesDeleted int64 // idle queues this Sweeper deleted
 	// DeletionsDeferred counts idle queues not deleted because tagging may be
 	// throttled in the account (see the package documentation): SQS
 	// throttled a tagging call of this process within the queue's retention
@@ -105,6 +111,7 @@ func (s *Sweeper) Stats() Stats {
 		Sweeps:            s.sweeps.Load(),
 		ChecksSent:        s.checksSent.Load(),
 		ChecksPerformed:   s.checks.Load(),
+		ChecksHeld:        s.paced.Load(),
 		QueuesDeleted:     s.deleted.Load(),
 		DeletionsDeferred: s.deferred.Load(),
 		BadMessages:       s.badMessages.Load(),
@@ -114,8 +121,9 @@ func (s *Sweeper) Stats() Stats {
 	}
 }
 
-// Start starts the Sweeper's goroutine, which sends a seed at the start of
-// every sweep period and polls the work queue for a while after it. It runs
+// Start starts the Sweeper's goroutines: one sends a seed at the start of
+// every sweep period and polls the work queue for a while after it; the
+// other runs the checks it received before they were due. It runs
 // until Stop, retrying every error; ctx is used only for the duration of
 // Start. Start returns an error only for a bad prefix or if the Sweeper was
 // already started or stopped.
@@ -140,7 +148,10 @@ func (s *Sweeper) Start(ctx context.Context) error {
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
+		var wg sync.WaitGroup
+		wg.Go(func() { s.runAgenda(runCtx) })
 		s.run(runCtx)
+		wg.Wait()
 	}()
 	return nil
 }

@@ -37,7 +37,8 @@ type config struct {
 	Rounds      int           // 0: 3 when several modes run, else 1
 	Latency     time.Duration // sqstest only: added to every call
 	Timeout     time.Duration
-	Logger      *slog.Logger // nil: discard
+	Duration    time.Duration // -mode idle: how long to watch the idle requester
+	Logger      *slog.Logger  // nil: discard
 
 	// settle is how long the window waits after the last request for
 	// deferred (batched) deletes; 0 means defaultSettle. Tests shorten it.
@@ -54,8 +55,11 @@ const defaultSettle = 300 * time.Millisecond
 var modes = []string{"lib", "naive", "floor"}
 
 func (c *config) validate() error {
-	if c.Mode != "all" && c.Mode != "vqmem" && !slices.Contains(modes, c.Mode) {
-		return fmt.Errorf("-mode %q: want lib, naive, floor, all or vqmem", c.Mode)
+	if c.Mode != "all" && c.Mode != "vqmem" && c.Mode != "idle" && !slices.Contains(modes, c.Mode) {
+		return fmt.Errorf("-mode %q: want lib, naive, floor, all, vqmem or idle", c.Mode)
+	}
+	if c.Mode == "idle" && c.Duration <= 0 {
+		return fmt.Errorf("-duration %v: want a positive duration", c.Duration)
 	}
 	if c.Requests < 1 {
 		return fmt.Errorf("-n %d: want at least 1", c.Requests)
@@ -180,8 +184,15 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	}
 	defer be.close()
 	enc := json.NewEncoder(w)
-	if cfg.Mode == "vqmem" {
+	switch cfg.Mode {
+	case "vqmem":
 		res, err := runVQMem(ctx, cfg, be)
+		if err != nil {
+			return err
+		}
+		return enc.Encode(res)
+	case "idle":
+		res, err := runIdle(ctx, cfg, be)
 		if err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("rpcbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg config
-	fs.StringVar(&cfg.Mode, "mode", "all", "lib, naive, floor, all (each of lib, naive, floor in turn), or vqmem")
+	fs.StringVar(&cfg.Mode, "mode", "all", "lib, naive, floor, all (each of lib, naive, floor in turn), vqmem, or idle (an idle requester's calls per hour)")
 	fs.IntVar(&cfg.Requests, "n", 200, "requests to measure (vqmem: virtual queues to create)")
 	fs.IntVar(&cfg.Concurrency, "c", 1, "concurrent callers")
 	fs.StringVar(&cfg.Endpoint, "endpoint", "", `SQS backend: "" embedded sqstest, "emulator" a private fauxqs on 127.0.0.1, a URL, or "aws"`)
@@ -55,6 +55,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.Rounds, "rounds", 0, "measure the modes round-robin this many times, n/rounds requests each time, and add up; 0: 3 for -mode all, else 1")
 	fs.DurationVar(&cfg.Latency, "latency", 0, "embedded sqstest only: delay every call by this much (a model of the network round trip)")
 	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "per-request timeout")
+	fs.DurationVar(&cfg.Duration, "duration", time.Hour, "-mode idle: how long to watch the idle requester")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	verbose := fs.Bool("v", false, "log warnings of the clients to stderr")
 	if err := fs.Parse(args); err != nil {

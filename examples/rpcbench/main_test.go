@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -270,4 +271,34 @@ func TestLatency(t *testing.T) {
 	if err := run(context.Background(), cfg, &out); err == nil || !strings.Contains(err.Error(), "-latency") {
 		t.Errorf("with an endpoint: %v", err)
 	}
+}
+
+// TestIdle watches an idle requester for a simulated hour (testing/synctest:
+// the embedded sqstest and the library run on the bubble's fake time) and
+// checks the cost target: at most 300 SQS calls an hour.
+func TestIdle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var out bytes.Buffer
+		cfg := testConfig("idle", 1, 1)
+		cfg.Duration = time.Hour
+		if err := run(context.Background(), cfg, &out); err != nil {
+			t.Fatal(err)
+		}
+		var r IdleResult
+		dec := json.NewDecoder(&out)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s", out.String())
+		if r.Mode != "idle" || r.Seconds != 3600 || len(r.ByOperation) == 0 {
+			t.Fatalf("result %+v", r)
+		}
+		if r.CallsPerHour > 300 {
+			t.Errorf("an idle requester makes %.1f calls an hour, want at most 300: %v", r.CallsPerHour, r.ByOperation)
+		}
+		if r.ByOperation["ReceiveMessage"] > 50 {
+			t.Errorf("%.1f ReceiveMessage calls an hour: the host is long-polled while nothing can arrive", r.ByOperation["ReceiveMessage"])
+		}
+	})
 }
