@@ -106,7 +106,9 @@ func TestRunAll(t *testing.T) {
 				t.Errorf("c=1: lib %v calls per request, want 4 to 6: %v", lib.Total, lib.ByOperation)
 			}
 		}
-		if lib.ByOperation["CreateQueue"] != 0 || lib.ByOperation["DeleteQueue"] != 0 {
+		// No queue per request. (The sweeper's one-off creation of its work
+		// queue and DLQ may fall in a short window: 2 creates in 40 requests.)
+		if lib.ByOperation["CreateQueue"] >= 0.1 || lib.ByOperation["DeleteQueue"] >= 0.1 {
 			t.Errorf("c=%d lib: queue operations in the window: %v", c, lib.ByOperation)
 		}
 	}
