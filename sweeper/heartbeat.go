@@ -204,9 +204,11 @@ func (s *scheduler) finish(q *queueState, res beatResult) {
 	c.mu.Unlock()
 	s.nudge()
 	c.logRecovered(q, recovered)
+	// A failure retried within seconds is routine: the operator is told
+	// (warnStale) only if the heartbeat gets older than half the retention.
 	switch {
 	case firstFailure:
-		c.log.Warn("heartbeat failed; retrying", "queue", q.url, "retryIn", retry, "error", res.err)
+		c.log.Debug("heartbeat failed; retrying", "queue", q.url, "retryIn", retry, "error", res.err)
 	case res.err != nil && retry > 0:
 		c.log.Debug("heartbeat failed again; retrying", "queue", q.url, "retryIn", retry, "error", res.err)
 	}

@@ -120,7 +120,7 @@ func (s *Sweeper) recordSwept(ctx context.Context, workURL string, n, pages int6
 		}
 		return
 	}
-	s.log.Info("sweep listed", "period", n, "pages", pages)
+	s.log.Debug("sweep listed", "period", n, "pages", pages)
 }
 
 // fanOut sends one check per acceptable queue of urls, in batches of 10,

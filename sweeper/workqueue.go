@@ -104,7 +104,7 @@ func (s *Sweeper) createWorkQueue(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.log.Info("work queue ready", "queue", url, "dlq", dlqURL)
+	s.log.Debug("work queue ready", "queue", url, "dlq", dlqURL)
 	return url, nil
 }
 

@@ -119,7 +119,7 @@ func (c *Client) defaultOrphanHandler(_ context.Context, hostQueueURL string, m 
 	if a, ok := m.MessageAttributes[sqsapi.VirtualQueueNameAttribute]; ok {
 		name = aws.ToString(a.StringValue)
 	}
-	c.log.Info("virtualqueue: orphan message left on host queue",
+	c.log.Debug("virtualqueue: orphan message left on host queue",
 		"host", hostQueueURL, "virtualQueue", name, "messageId", aws.ToString(m.MessageId))
 	return OrphanLeave
 }

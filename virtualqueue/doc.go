@@ -141,7 +141,8 @@
 //
 // A message with no virtual queue name, or naming a virtual queue that does
 // not exist in this client, is an orphan. Options.OrphanHandler decides:
-// leave it in flight (the default, which also logs it, since a host may be
+// leave it in flight (the default, which also logs it at Debug level and
+// counts it in Stats.Orphans, since a host may be
 // shared), delete it, or release it (visibility 0). Orphan deletes and
 // releases are off the poller's path: they are sent in batches of 10 within
 // about 100 ms, and flushed on Close.

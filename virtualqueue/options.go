@@ -43,7 +43,7 @@ type Options struct {
 	// HostWaitTime (one more long poll).
 	PollLinger time.Duration
 
-	// OrphanHandler decides what to do with orphans. Default: log at Info
+	// OrphanHandler decides what to do with orphans. Default: log at Debug
 	// level and return OrphanLeave (the host may be shared with other
 	// clients, so the message is left alone).
 	OrphanHandler OrphanHandler

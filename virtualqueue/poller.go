@@ -1,6 +1,7 @@
 package virtualqueue
 
 import (
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -168,7 +169,13 @@ func (c *Client) poll(h *host) {
 			c.pollErrors.Add(1)
 			failures++
 			d := backoff(failures, backoffMax)
-			c.log.Warn("virtualqueue: receive from host queue failed; retrying",
+			// One failure retried at once is routine; a run of them is
+			// what an operator should see.
+			lvl := slog.LevelDebug
+			if failures >= 3 {
+				lvl = slog.LevelWarn
+			}
+			c.log.Log(c.ctx, lvl, "virtualqueue: receive from host queue failed; retrying",
 				"host", h.url, "attempt", failures, "backoff", d, "err", err)
 			if !c.sleep(d) {
 				return
