@@ -451,7 +451,7 @@ func (s *Server) collect(q *queue, r *receiveRequest, now time.Time) []types.Mes
 		// O(k log groups).
 		q.wake(now)
 		var visited []*group
-		for len(got) < r.max && len(q.groups) > 0 {
+		for len(got) < r.max && q.groups.Len() > 0 {
 			g := heap.Pop(&q.groups).(*group)
 			g.where = outOfHeaps
 			visited = append(visited, g)

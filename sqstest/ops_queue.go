@@ -154,6 +154,7 @@ func (s *Server) createQueue(in *sqs.CreateQueueInput) (*sqs.CreateQueueOutput, 
 		tags:     make(map[string]string, len(in.Tags)),
 		msgs:     make(map[uint64]*message),
 		group:    make(map[string]*group),
+		waiting:  groupHeap{byUntil: true},
 		dedup:    make(map[string]*dedupEntry),
 		signal:   make(chan struct{}),
 	}
@@ -390,7 +391,7 @@ func (s *Server) PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, _ ...f
 		q.heap = nil
 		clear(q.msgs)
 		clear(q.group)
-		q.groups, q.waiting = nil, nil
+		q.groups.gs, q.waiting.gs = nil, nil
 		q.notify()
 		return &sqs.PurgeQueueOutput{}, nil
 	})

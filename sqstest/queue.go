@@ -91,54 +91,38 @@ const (
 	waiting
 )
 
-// groupHeap orders the ready groups of a FIFO queue by the sequence number
-// of their first message, the order in which receives visit them.
-type groupHeap []*group
+// groupHeap is a heap of FIFO groups: the ready ones by the sequence number
+// of their first message (the order in which receives visit them), or, with
+// byUntil, the waiting ones by the time their state may change. Keeping the
+// waiting groups apart means a receive never looks at a group it cannot take
+// from: with thousands of groups in flight (a sweep's held checks, say),
+// receives stay O(k log groups).
+type groupHeap struct {
+	gs      []*group
+	byUntil bool
+}
 
-func (h groupHeap) Len() int           { return len(h) }
-func (h groupHeap) Less(i, j int) bool { return h[i].msgs[0].seq < h[j].msgs[0].seq }
-func (h groupHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].heapIndex = i
-	h[j].heapIndex = j
+func (h *groupHeap) Len() int { return len(h.gs) }
+func (h *groupHeap) Less(i, j int) bool {
+	if h.byUntil {
+		return h.gs[i].until.Before(h.gs[j].until)
+	}
+	return h.gs[i].msgs[0].seq < h.gs[j].msgs[0].seq
+}
+func (h *groupHeap) Swap(i, j int) {
+	h.gs[i], h.gs[j] = h.gs[j], h.gs[i]
+	h.gs[i].heapIndex = i
+	h.gs[j].heapIndex = j
 }
 func (h *groupHeap) Push(x any) {
 	g := x.(*group)
-	g.heapIndex = len(*h)
-	*h = append(*h, g)
+	g.heapIndex = len(h.gs)
+	h.gs = append(h.gs, g)
 }
 func (h *groupHeap) Pop() any {
-	old := *h
-	g := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	g.heapIndex = -1
-	return g
-}
-
-// waitHeap orders the waiting groups of a FIFO queue by the time their
-// state may change. So a receive never looks at a group it cannot take
-// from: with thousands of groups in flight (a sweep's held checks, say),
-// receives stay O(k log groups).
-type waitHeap []*group
-
-func (h waitHeap) Len() int           { return len(h) }
-func (h waitHeap) Less(i, j int) bool { return h[i].until.Before(h[j].until) }
-func (h waitHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].heapIndex = i
-	h[j].heapIndex = j
-}
-func (h *waitHeap) Push(x any) {
-	g := x.(*group)
-	g.heapIndex = len(*h)
-	*h = append(*h, g)
-}
-func (h *waitHeap) Pop() any {
-	old := *h
-	g := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
+	g := h.gs[len(h.gs)-1]
+	h.gs[len(h.gs)-1] = nil
+	h.gs = h.gs[:len(h.gs)-1]
 	g.heapIndex = -1
 	return g
 }
@@ -166,7 +150,7 @@ type queue struct {
 	heap    msgHeap             // every message, by (visibleAt, seq)
 	group   map[string]*group   // FIFO: non-empty groups
 	groups  groupHeap           // FIFO: the ready ones, by first message
-	waiting waitHeap            // FIFO: the others, by when they may be ready
+	waiting groupHeap           // FIFO: the others, by when they may be ready (byUntil)
 
 	dedup      map[string]*dedupEntry // FIFO: by deduplication ID
 	dedupOrder []*dedupEntry          // FIFO: in expiry order
@@ -485,8 +469,8 @@ func (q *queue) place(g *group, now time.Time) {
 
 // wake makes ready the waiting FIFO groups whose time has come.
 func (q *queue) wake(now time.Time) {
-	for len(q.waiting) > 0 && !q.waiting[0].until.After(now) {
-		q.place(q.waiting[0], now)
+	for q.waiting.Len() > 0 && !q.waiting.gs[0].until.After(now) {
+		q.place(q.waiting.gs[0], now)
 	}
 }
 
@@ -528,8 +512,8 @@ func (q *queue) nextChange(now time.Time) time.Time {
 		return time.Time{}
 	}
 	q.wake(now)
-	if len(q.waiting) > 0 {
-		return q.waiting[0].until
+	if q.waiting.Len() > 0 {
+		return q.waiting.gs[0].until
 	}
 	return time.Time{}
 }
