@@ -29,8 +29,12 @@
 // concurrent requests to the same queue while one is in flight, sent at once
 // otherwise), a share of the poller's receives (up to 10 responses per
 // call), and a share of DeleteMessageBatch calls (up to 10 per call). The
-// fixed costs are the host queue's heartbeat (one TagQueue per
-// HeartbeatInterval) and the poller's long polls while idle (one per 20 s).
+// fixed costs are the host queue's heartbeat (one TagQueue about every
+// quarter of its retention period, 75 s by default) and this process's part
+// in the fleet's sweep (a seed and a long poll or two each sweep period);
+// the host is long-polled only while requests wait for responses (and for
+// one more long poll after the last), so an idle requester makes no
+// ReceiveMessage on it.
 //
 // # Delivery and errors
 //

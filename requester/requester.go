@@ -75,8 +75,10 @@ func New(ctx context.Context, api sqsapi.API, optFns ...func(*Options)) (*Reques
 	fail := func(err error) (*Requester, error) {
 		return nil, errors.Join(fmt.Errorf("requester: %w", err), tq.Close(context.WithoutCancel(ctx)))
 	}
-	// Create the host queue now (tempqueue keeps its poller running until
-	// Close), with a first response queue that is deleted at once.
+	// Create the host queue now, with a first response queue that is
+	// deleted at once: configuration errors surface here, and the first
+	// request pays nothing extra. (The host is polled only while requests
+	// wait for responses.)
 	out, err := tq.CreateQueue(ctx, &sqs.CreateQueueInput{
 		QueueName:  aws.String(r.queueName("r0")),
 		Attributes: o.ResponseQueueAttributes,
