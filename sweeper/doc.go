@@ -45,10 +45,11 @@
 // counts the queues stale now, and a Sweeper under that budget deletes
 // nothing while any is.
 //
-// The live queues one account can hold are about the tagging quota times
-// the mean heartbeat interval (90% of the interval, for the jitter): with 5
-// tagging actions per second and the default 75 s, about 340, less what the
-// sweepers' checks take.
+// Each live queue costs its account 1/(0.9 x heartbeat interval) tagging
+// actions a second for heartbeats (0.9: the jitter) plus 1/(0.8 x sweep
+// period) for the sweeps' checks of it; with the defaults (75 s, 5 min) that
+// is 0.019, so a quota of 5 a second, used to 80%, holds about 210 live
+// queues. The README's capacity table gives other settings.
 //
 // Virtual queues (CreateQueue with HostQueueUrl) pass through: the layer
 // that hosts them expires them locally.

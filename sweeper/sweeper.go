@@ -84,7 +84,7 @@ type Stats struct {
 	ChecksSent      int64 // check messages this Sweeper sent (fan-out of the pages it listed)
 	ChecksPerformed int64 // check messages for acceptable queues this Sweeper handled
 	// ChecksHeld counts checks this Sweeper received before they were due
-	// and held until then (see Options.CheckRate).
+	// and held until then (checks are spread over each period).
 	ChecksHeld    int64
 	QueuesDeleted int64 // idle queues this Sweeper deleted
 	// DeletionsDeferred counts idle queues not deleted because tagging may be
