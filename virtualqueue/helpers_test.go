@@ -3,6 +3,8 @@ package virtualqueue
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,11 +48,7 @@ func newEnv(t testing.TB, eo envOpts) *env {
 	if name == "" {
 		name = "host"
 	}
-	out, err := e.srv.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: eo.hostAttrs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.host = *out.QueueUrl
+	e.host = testutil.CreateQueue(t, e.srv, name, eo.hostAttrs, nil)
 	e.srv.ResetCallCounts()
 	e.vq = New(e.srv, func(o *Options) {
 		o.Logger = testutil.Logger(t)
@@ -68,17 +66,20 @@ func newEnv(t testing.TB, eo envOpts) *env {
 	return e
 }
 
+// create creates the virtual queue name on e's host, with attrs as
+// key-value pairs.
 func (e *env) create(t testing.TB, name string, attrs ...string) string {
 	t.Helper()
-	a := map[string]string{sqsapi.HostQueueURLAttribute: e.host}
+	a := hostAttr(e.host)
 	for i := 0; i+1 < len(attrs); i += 2 {
 		a[attrs[i]] = attrs[i+1]
 	}
-	out, err := e.vq.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: a})
-	if err != nil {
-		t.Fatalf("CreateQueue %q: %v", name, err)
-	}
-	return *out.QueueUrl
+	return testutil.CreateQueue(t, e.vq, name, a, nil)
+}
+
+// hostAttr returns the attributes that create a virtual queue on host.
+func hostAttr(host string) map[string]string {
+	return map[string]string{sqsapi.HostQueueURLAttribute: host}
 }
 
 func (e *env) send(t testing.TB, url, body string) string {
@@ -183,4 +184,45 @@ func newHostEnv(t *testing.T, name string, attrs map[string]string, opts func(*O
 		}
 	})
 	return e
+}
+
+// closeWithWaitingReceives starts a receive (WaitTimeSeconds 20) on each of
+// urls, waits until all of them wait in vq, sleeps for settle and closes
+// vq. Every receive must end with ErrClosed. It returns how long Close
+// took.
+func closeWithWaitingReceives(t *testing.T, vq *Client, urls []string, settle time.Duration) time.Duration {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(urls))
+	for _, u := range urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(u), WaitTimeSeconds: 20})
+			errs <- err
+		}()
+	}
+	testutil.Eventually(t, fmt.Sprint(len(urls), " waiting"), func() bool {
+		vq.mu.Lock()
+		defer vq.mu.Unlock()
+		n := 0
+		for _, q := range vq.queues {
+			n += int(q.waiters)
+		}
+		return n == len(urls)
+	})
+	time.Sleep(settle)
+	start := time.Now()
+	if err := vq.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("receiver got %v", err)
+		}
+	}
+	return took
 }

@@ -154,12 +154,8 @@ func TestCreateQueueIdempotent(t *testing.T) {
 		t.Fatalf("retention dropped: %v; want QueueNameExists", err)
 	}
 	// Same name on another host is another queue.
-	other, err := e.srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("host2")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := e.vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q"),
-		Attributes: map[string]string{sqsapi.HostQueueURLAttribute: *other.QueueUrl}})
+	other := testutil.CreateQueue(t, e.srv, "host2", nil, nil)
+	out, err := e.vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q"), Attributes: hostAttr(other)})
 	if err != nil || *out.QueueUrl == u1 {
 		t.Fatalf("same name on another host: %v, %v", out, err)
 	}
@@ -674,11 +670,7 @@ func TestQueueOperations(t *testing.T) {
 func TestPassThrough(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
-	out, err := e.vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("real")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	real := *out.QueueUrl
+	real := testutil.CreateQueue(t, e.vq, "real", nil, nil)
 	if _, err := e.vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(real), MessageBody: aws.String("x")}); err != nil {
 		t.Fatal(err)
 	}
@@ -800,41 +792,11 @@ func TestCloseReleasesAndRefuses(t *testing.T) {
 // Must show: Close with 100 receives waiting on long polls returns promptly.
 func TestCloseWith100WaitingReceives(t *testing.T) {
 	e := newEnv(t, envOpts{opts: func(o *Options) { o.PollersPerHost = 2 }})
-	var wg sync.WaitGroup
-	errs := make(chan error, 100)
 	urls := make([]string, 100)
 	for i := range urls {
 		urls[i] = e.create(t, fmt.Sprint("q", i))
 	}
-	for _, u := range urls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := e.vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(u), WaitTimeSeconds: 20})
-			errs <- err
-		}()
-	}
-	testutil.Eventually(t, "100 waiting", func() bool {
-		e.vq.mu.Lock()
-		defer e.vq.mu.Unlock()
-		n := 0
-		for _, q := range e.vq.queues {
-			n += int(q.waiters)
-		}
-		return n == 100
-	})
-	start := time.Now()
-	if err := e.vq.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	took := time.Since(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if !errors.Is(err, ErrClosed) {
-			t.Fatalf("receiver got %v", err)
-		}
-	}
+	took := closeWithWaitingReceives(t, e.vq, urls, 0)
 	t.Logf("Close with 100 waiting receives and 2 host long polls in flight returned in %v", took)
 }
 
@@ -850,12 +812,7 @@ func TestTenThousandQueuesNoCalls(t *testing.T) {
 	urls := make([]string, n)
 	start := time.Now()
 	for i := range urls {
-		out, err := e.vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(fmt.Sprint("vq-", i)),
-			Attributes: map[string]string{sqsapi.HostQueueURLAttribute: e.host, sqsapi.IdleQueueRetentionPeriodAttribute: "300"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		urls[i] = *out.QueueUrl
+		urls[i] = e.create(t, fmt.Sprint("vq-", i), sqsapi.IdleQueueRetentionPeriodAttribute, "300")
 	}
 	created := time.Since(start)
 	if calls := e.srv.CallCounts(); len(calls) != 0 {
