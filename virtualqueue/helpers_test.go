@@ -70,11 +70,39 @@ func newEnv(t testing.TB, eo envOpts) *env {
 // key-value pairs.
 func (e *env) create(t testing.TB, name string, attrs ...string) string {
 	t.Helper()
-	a := hostAttr(e.host)
+	return createOn(t, e.vq, e.host, name, attrs...)
+}
+
+func (e *env) send(t testing.TB, url, body string) string {
+	t.Helper()
+	return sendTo(t, e.vq, url, body)
+}
+
+func (e *env) receive(t testing.TB, url string, max, wait int32) []types.Message {
+	t.Helper()
+	return receiveFrom(t, e.vq, url, max, wait)
+}
+
+// receiveOne long-polls (real time) until one message arrives.
+func (e *env) receiveOne(t testing.TB, url string) types.Message {
+	t.Helper()
+	return receiveWithin(t, e.vq, url, 10)
+}
+
+func (e *env) deleteMsg(t testing.TB, url string, m types.Message) {
+	t.Helper()
+	deleteFrom(t, e.vq, url, m)
+}
+
+// createOn creates the virtual queue name on host through vq, with attrs
+// as key-value pairs.
+func createOn(t testing.TB, vq *Client, host, name string, attrs ...string) string {
+	t.Helper()
+	a := hostAttr(host)
 	for i := 0; i+1 < len(attrs); i += 2 {
 		a[attrs[i]] = attrs[i+1]
 	}
-	return testutil.CreateQueue(t, e.vq, name, a, nil)
+	return testutil.CreateQueue(t, vq, name, a, nil)
 }
 
 // hostAttr returns the attributes that create a virtual queue on host.
@@ -82,43 +110,56 @@ func hostAttr(host string) map[string]string {
 	return map[string]string{sqsapi.HostQueueURLAttribute: host}
 }
 
-func (e *env) send(t testing.TB, url, body string) string {
+// sendTo sends body to url through vq and returns the message's ID.
+func sendTo(t testing.TB, vq *Client, url, body string) string {
 	t.Helper()
-	out, err := e.vq.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(body)})
+	out, err := vq.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(body)})
 	if err != nil {
 		t.Fatalf("SendMessage to %s: %v", url, err)
 	}
-	return *out.MessageId
+	return aws.ToString(out.MessageId)
 }
 
-func (e *env) receive(t testing.TB, url string, max, wait int32) []types.Message {
+// receiveFrom receives from url through vq, with all message and system
+// attributes.
+func receiveFrom(t testing.TB, vq *Client, url string, max, wait int32) []types.Message {
 	t.Helper()
-	out, err := e.vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-		QueueUrl: aws.String(url), MaxNumberOfMessages: max, WaitTimeSeconds: wait,
-		MessageAttributeNames: []string{"All"}})
+	out, err := vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url),
+		MaxNumberOfMessages: max, WaitTimeSeconds: wait, MessageAttributeNames: []string{"All"},
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll}})
 	if err != nil {
 		t.Fatalf("ReceiveMessage from %s: %v", url, err)
 	}
 	return out.Messages
 }
 
-// receiveOne long-polls (real time) until one message arrives.
-func (e *env) receiveOne(t testing.TB, url string) types.Message {
+func deleteFrom(t testing.TB, vq *Client, url string, m types.Message) {
 	t.Helper()
-	for range 10 {
-		if m := e.receive(t, url, 1, 5); len(m) == 1 {
+	if _, err := vq.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+		t.Fatalf("DeleteMessage: %v", err)
+	}
+}
+
+// bodiesOf returns the bodies of msgs, for failure messages.
+func bodiesOf(msgs []types.Message) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = aws.ToString(m.Body)
+	}
+	return out
+}
+
+// receiveWithin receives one message from url through vq in at most polls
+// long polls of 5 s, failing the test if none arrives.
+func receiveWithin(t testing.TB, vq *Client, url string, polls int) types.Message {
+	t.Helper()
+	for range polls {
+		if m := receiveFrom(t, vq, url, 1, 5); len(m) == 1 {
 			return m[0]
 		}
 	}
 	t.Fatalf("no message on %s", url)
 	return types.Message{}
-}
-
-func (e *env) deleteMsg(t testing.TB, url string, m types.Message) {
-	t.Helper()
-	if _, err := e.vq.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
-		t.Fatalf("DeleteMessage: %v", err)
-	}
 }
 
 // kick receives from url with WaitTimeSeconds 0, expecting nothing: the

@@ -51,22 +51,6 @@ func integrationClient(t *testing.T, api sqsapi.API, optFns ...func(*Options)) *
 	return vq
 }
 
-func receiveWithin(t *testing.T, vq *Client, url string, polls int) types.Message {
-	t.Helper()
-	for range polls {
-		out, err := vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 5,
-			MessageAttributeNames: []string{"All"}, MessageSystemAttributeNames: []types.MessageSystemAttributeName{"All"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(out.Messages) > 0 {
-			return out.Messages[0]
-		}
-	}
-	t.Fatalf("no message on %s", url)
-	return types.Message{}
-}
-
 // Must show: a message received but not deleted comes back to the same
 // virtual queue after the host visibility timeout (1 s here, which the
 // pollers raise to 2 s on their receives).
