@@ -202,26 +202,7 @@ func BenchmarkSenderEmulator(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl})
-			s := NewSender(client)
-			body := "x"
-			b.ResetTimer()
-			var wg sync.WaitGroup
-			for g := range c {
-				wg.Go(func() {
-					for i := g; i < b.N; i += c {
-						if _, err := s.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: &body}); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			b.StopTimer()
-			_ = s.Close(context.Background())
-			st := s.Stats()
-			b.ReportMetric(st.MessagesPerCall, "msgs/call")
-			b.ReportMetric(st.MeanBatchSize, "msgs/batch")
+			benchSends(b, client, *q.QueueUrl, c)
 		})
 	}
 }
