@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -160,22 +159,36 @@ func TestInjectFault(t *testing.T) {
 	}
 }
 
+// longPolls starts n receives (WaitTimeSeconds 20) on url and returns once
+// all of them wait on clk; each one's outcome arrives on the channel.
+func longPolls(t *testing.T, s *sqstest.Server, clk *clock.Fake, url string, n int) <-chan polled {
+	t.Helper()
+	results := make(chan polled, n)
+	for range n {
+		go func() {
+			out, err := s.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
+			results <- polled{out, err}
+		}()
+	}
+	clk.BlockUntil(n)
+	return results
+}
+
+// polled is the outcome of one of longPolls' receives.
+type polled struct {
+	out *sqs.ReceiveMessageOutput
+	err error
+}
+
 func TestCloseWakesLongPolls(t *testing.T) {
 	s, clk := newFake(t)
 	url := testutil.CreateQueue(t, s, "q", nil, nil)
 	const n = 5
-	errs := make(chan error, n)
-	for range n {
-		go func() {
-			_, err := s.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
-			errs <- err
-		}()
-	}
-	clk.BlockUntil(n)
+	results := longPolls(t, s, clk, url, n)
 	s.Close()
 	s.Close() // idempotent
 	for range n {
-		if err := <-errs; !errors.Is(err, sqstest.ErrClosed) || !errors.Is(err, context.Canceled) {
+		if err := (<-results).err; !errors.Is(err, sqstest.ErrClosed) || !errors.Is(err, context.Canceled) {
 			t.Errorf("long poll after Close: %v", err)
 		}
 	}
@@ -191,16 +204,11 @@ func TestCloseWakesLongPolls(t *testing.T) {
 func TestDeleteQueueWakesLongPoll(t *testing.T) {
 	s, clk := newFake(t)
 	url := testutil.CreateQueue(t, s, "q", nil, nil)
-	errs := make(chan error, 1)
-	go func() {
-		_, err := s.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
-		errs <- err
-	}()
-	clk.BlockUntil(1)
+	results := longPolls(t, s, clk, url, 1)
 	if _, err := s.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(url)}); err != nil {
 		t.Fatal(err)
 	}
-	err := <-errs
+	err := (<-results).err
 	var qdne *types.QueueDoesNotExist
 	if !errors.As(err, &qdne) || !sqsapi.IsQueueDoesNotExist(err) {
 		t.Errorf("long poll on deleted queue: %v", err)
@@ -211,28 +219,18 @@ func TestConcurrentLongPollsEachGetOneMessage(t *testing.T) {
 	s, clk := newFake(t)
 	url := testutil.CreateQueue(t, s, "q", nil, nil)
 	const n = 8
-	bodies := make(chan string, n)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, err := s.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
-			if err != nil || len(out.Messages) != 1 {
-				t.Errorf("receive: %v %v", out, err)
-				return
-			}
-			bodies <- *out.Messages[0].Body
-		}()
-	}
-	clk.BlockUntil(n)
+	results := longPolls(t, s, clk, url, n)
 	for i := range n {
 		mustSend(t, s, url, strconv.Itoa(i))
 	}
-	wg.Wait()
-	close(bodies)
 	seen := map[string]bool{}
-	for b := range bodies {
+	for range n {
+		r := <-results
+		if r.err != nil || len(r.out.Messages) != 1 {
+			t.Errorf("receive: %v %v", r.out, r.err)
+			continue
+		}
+		b := *r.out.Messages[0].Body
 		if seen[b] {
 			t.Errorf("message %s delivered twice", b)
 		}
