@@ -171,6 +171,18 @@ func (e *env) kick(t testing.TB, url string) {
 	}
 }
 
+// sendBuffered starts the pollers of the virtual queue at url (kick),
+// sends bodies to it and waits until the client buffers them, the only
+// messages it buffers.
+func (e *env) sendBuffered(t testing.TB, url string, bodies ...string) {
+	t.Helper()
+	e.kick(t, url)
+	for _, b := range bodies {
+		e.send(t, url, b)
+	}
+	testutil.Eventually(t, fmt.Sprint(len(bodies), " buffered"), func() bool { return e.vq.Stats().Buffered == len(bodies) })
+}
+
 // callsExceptPolls returns the server's call counts without the pollers'
 // calls: host long polls (ReceiveMessage) and the one read of the host's
 // attributes (GetQueueAttributes) that a host's first poller makes.

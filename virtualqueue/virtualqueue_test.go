@@ -489,9 +489,7 @@ func TestDeleteQueueReleasesBuffered(t *testing.T) {
 	}})
 	q := e.create(t, "q")
 	e.create(t, "keep-poller")
-	e.kick(t, q) // the poller lingers on after q is deleted: "keep-poller" is still there
-	e.send(t, q, "x")
-	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
+	e.sendBuffered(t, q, "x") // the poller lingers on after q is deleted: "keep-poller" is still there
 	if _, err := e.vq.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(q)}); err != nil {
 		t.Fatal(err)
 	}
@@ -615,10 +613,7 @@ func TestQueueOperations(t *testing.T) {
 		t.Fatalf("tags %v %v", lt, err)
 	}
 
-	e.kick(t, q)
-	e.send(t, q, "1")
-	e.send(t, q, "2")
-	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 2 })
+	e.sendBuffered(t, q, "1", "2")
 	if _, err := e.vq.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: aws.String(q)}); err != nil {
 		t.Fatal(err)
 	}
@@ -761,10 +756,7 @@ func TestPollerBackoffFakeClock(t *testing.T) {
 func TestCloseReleasesAndRefuses(t *testing.T) {
 	e := newEnv(t, envOpts{hostAttrs: map[string]string{"VisibilityTimeout": "600"}})
 	q := e.create(t, "q")
-	e.kick(t, q)
-	e.send(t, q, "a")
-	e.send(t, q, "b")
-	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 2 })
+	e.sendBuffered(t, q, "a", "b")
 	ctx := context.Background()
 	if err := e.vq.Close(ctx); err != nil {
 		t.Fatal(err)
@@ -848,10 +840,8 @@ func TestTenThousandQueuesNoCalls(t *testing.T) {
 func TestReceiveVisibilityTimeoutAppliedOnHost(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	q := e.create(t, "q")
-	e.kick(t, q)
-	e.send(t, q, "x")
-	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
-	out, err := e.vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), VisibilityTimeout: 0 + 100})
+	e.sendBuffered(t, q, "x")
+	out, err := e.vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), VisibilityTimeout: 100})
 	if err != nil || len(out.Messages) != 1 {
 		t.Fatal(out, err)
 	}
@@ -893,9 +883,7 @@ func TestPollersPerHost(t *testing.T) {
 func TestConcurrentClose(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	q := e.create(t, "q")
-	e.kick(t, q)
-	e.send(t, q, "x")
-	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
+	e.sendBuffered(t, q, "x")
 	var wg sync.WaitGroup
 	for range 5 {
 		wg.Add(1)
