@@ -240,10 +240,11 @@ func newHostEnv(t *testing.T, name string, attrs map[string]string, opts func(*O
 }
 
 // closeWithWaitingReceives starts a receive (WaitTimeSeconds 20) on each of
-// urls, waits until all of them wait in vq, sleeps for settle and closes
-// vq. Every receive must end with ErrClosed. It returns how long Close
-// took.
-func closeWithWaitingReceives(t *testing.T, vq *Client, urls []string, settle time.Duration) time.Duration {
+// urls, waits until all of them wait in vq, runs settle (if not nil) and
+// closes vq, failing the test if Close does not return within
+// testutil.LivenessBound (a bound on a hang, not a timing assertion). Every
+// receive must end with ErrClosed. It returns how long Close took.
+func closeWithWaitingReceives(t *testing.T, vq *Client, urls []string, settle func()) time.Duration {
 	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(urls))
@@ -264,9 +265,13 @@ func closeWithWaitingReceives(t *testing.T, vq *Client, urls []string, settle ti
 		}
 		return n == len(urls)
 	})
-	time.Sleep(settle)
+	if settle != nil {
+		settle()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.LivenessBound)
+	defer cancel()
 	start := time.Now()
-	if err := vq.Close(context.Background()); err != nil {
+	if err := vq.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(start)

@@ -118,8 +118,9 @@ func TestIntegrationCloseWithWaitingReceives(t *testing.T) {
 	for i := range urls {
 		urls[i] = testutil.CreateQueue(t, vq, fmt.Sprint("q", i), hostAttr(host), nil)
 	}
-	// The sleep lets the host long poll reach the emulator.
-	took := closeWithWaitingReceives(t, vq, urls, 100*time.Millisecond)
+	took := closeWithWaitingReceives(t, vq, urls, func() {
+		time.Sleep(100 * time.Millisecond) // let the host long poll reach the emulator
+	})
 	t.Logf("Close with 100 waiting receives and a 20 s host long poll in flight on the emulator returned in %v", took)
 }
 

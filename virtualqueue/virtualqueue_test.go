@@ -782,13 +782,17 @@ func TestCloseReleasesAndRefuses(t *testing.T) {
 }
 
 // Must show: Close with 100 receives waiting on long polls returns promptly.
+// The fake clock stands still, so neither the receives nor the host long
+// polls ever end by themselves: Close returns only if it ends them.
 func TestCloseWith100WaitingReceives(t *testing.T) {
-	e := newEnv(t, envOpts{opts: func(o *Options) { o.PollersPerHost = 2 }})
+	e := newEnv(t, envOpts{fake: true, opts: func(o *Options) { o.PollersPerHost = 2 }})
 	urls := make([]string, 100)
 	for i := range urls {
 		urls[i] = e.create(t, fmt.Sprint("q", i))
 	}
-	took := closeWithWaitingReceives(t, e.vq, urls, 0)
+	took := closeWithWaitingReceives(t, e.vq, urls, func() {
+		testutil.Eventually(t, "2 host long polls", func() bool { return e.srv.CallCounts()["ReceiveMessage"] == 2 })
+	})
 	t.Logf("Close with 100 waiting receives and 2 host long polls in flight returned in %v", took)
 }
 
