@@ -149,16 +149,7 @@ func TestIntegrationSendAndAck(t *testing.T) {
 	if st := a.Stats(); st.Failed != 0 || st.Stale+st.Succeeded != n+2 {
 		t.Errorf("acker after stale requests: %+v", st)
 	}
-	attrs, err := api.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url,
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range attrs.Attributes {
-		if v != "0" {
-			t.Errorf("%s = %s after deleting everything", k, v)
-		}
-	}
+	assertEmpty(t, api, url)
 }
 
 // Large messages are batched within the 256 KiB payload limit, so the

@@ -83,7 +83,14 @@ func TestAgainstSQSTest(t *testing.T) {
 	if st := a.Stats(); st.Succeeded != n || st.Calls["DeleteMessageBatch"] != n/10 {
 		t.Errorf("acker: %+v", st)
 	}
-	attrs, err := srv.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url,
+	assertEmpty(t, srv, url)
+}
+
+// assertEmpty fails the test unless the queue at url holds no message,
+// visible or in flight.
+func assertEmpty(t *testing.T, api sqsapi.API, url string) {
+	t.Helper()
+	attrs, err := api.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url,
 		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
 	if err != nil {
 		t.Fatal(err)
