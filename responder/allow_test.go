@@ -161,25 +161,35 @@ func FuzzResponseQueueURL(f *testing.F) {
 		if err != nil {
 			return
 		}
-		q, perr := sqsapi.ParseQueueURL(got.queueURL)
-		if perr != nil || q.String() != got.queueURL {
-			t.Fatalf("%q accepted with target %q that does not round-trip: %v", raw, got.queueURL, perr)
-		}
-		if !strings.HasPrefix(q.Name, prefix) {
-			t.Fatalf("%q accepted without the prefix", raw)
-		}
+		q := checkAccepted(t, raw, got)
 		if q.Region() == "" && !isLoopback(q.Host) {
 			t.Fatalf("%q accepted with host %q", raw, q.Host)
 		}
-		want := got.queueURL
-		if got.virtualName != "" {
-			if h, n, ok := virtualqueue.ParseURL(raw); !ok || h != got.queueURL || n != got.virtualName {
-				t.Fatalf("%q: virtual target %q #%q disagrees with ParseURL", raw, got.queueURL, got.virtualName)
-			}
-			want += "#" + got.virtualName
-		}
-		if want != raw {
-			t.Fatalf("%q accepted as %q: what is checked must be what is sent", raw, want)
-		}
 	})
+}
+
+// checkAccepted fails t unless got, the target accepted for the reply URL
+// raw, is a canonical queue URL with the prefix (plus a virtual queue name
+// as virtualqueue.ParseURL reads it) and is exactly what raw names: what
+// is checked is what is sent. It returns the target's queue URL.
+func checkAccepted(t *testing.T, raw string, got replyTarget) sqsapi.QueueURL {
+	t.Helper()
+	q, perr := sqsapi.ParseQueueURL(got.queueURL)
+	if perr != nil || q.String() != got.queueURL {
+		t.Fatalf("%q accepted with target %q that does not round-trip: %v", raw, got.queueURL, perr)
+	}
+	if !strings.HasPrefix(q.Name, prefix) {
+		t.Fatalf("%q accepted without the prefix", raw)
+	}
+	want := got.queueURL
+	if got.virtualName != "" {
+		if h, n, ok := virtualqueue.ParseURL(raw); !ok || h != got.queueURL || n != got.virtualName {
+			t.Fatalf("%q: virtual target %q #%q disagrees with ParseURL", raw, got.queueURL, got.virtualName)
+		}
+		want += "#" + got.virtualName
+	}
+	if want != raw {
+		t.Fatalf("%q accepted as %q: what is checked must be what is sent", raw, want)
+	}
+	return q
 }

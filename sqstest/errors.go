@@ -13,10 +13,11 @@ import (
 // *smithy.GenericAPIError carrying the SQS code. Every error leaving a Server
 // method is wrapped in a *smithy.OperationError, as the SDK does.
 
-// Real SQS speaks the JSON protocol with query compatibility: it names the
-// error type and, in the x-amzn-query-error header, the legacy query code,
-// which the SDK puts in ErrorCodeOverride. So through *sqs.Client a missing
-// queue is a *types.QueueDoesNotExist whose ErrorCode() is
+// queryCode returns code as the ErrorCodeOverride of a typed error. Real
+// SQS speaks the JSON protocol with query compatibility: it names the error
+// type and, in the x-amzn-query-error header, the legacy query code, which
+// the SDK puts in ErrorCodeOverride. So through *sqs.Client a missing queue
+// is a *types.QueueDoesNotExist whose ErrorCode() is
 // "AWS.SimpleQueueService.NonExistentQueue". The typed errors below carry
 // the same override (the awsQueryError codes of the SQS model).
 func queryCode(code string) *string { return aws.String(code) }

@@ -343,7 +343,10 @@ func normalizeAttribute(k, v string, fifo bool) (string, bool) {
 	return norm, err == nil
 }
 
-// defaultAttributeValue returns the value an unset attribute reads as.
+// attributeValue returns the value of attribute k as GetQueueAttributes
+// reports it: the value set, else the one SQS reports for an unset
+// attribute. ok is false for an attribute q does not report (unset, with
+// no default, or FIFO-only on a standard queue).
 func (q *queue) attributeValue(k string) (string, bool) {
 	if v, ok := q.attrs.raw[k]; ok {
 		return v, true

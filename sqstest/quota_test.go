@@ -24,8 +24,8 @@ func TestTaggingQuotaThrottlesPastTheBucket(t *testing.T) {
 	s := sqstest.New(func(o *sqstest.Options) { o.Clock = clk; o.TaggingQuota = 5; o.TaggingBurst = 10 })
 	defer s.Close()
 	ctx := context.Background()
-	url := aws.String(mustCreate(t, s, "q", nil))
-	other := aws.String(mustCreate(t, s, "other", nil)) // the quota is per account, not per queue
+	url := aws.String(testutil.CreateQueue(t, s, "q", nil, nil))
+	other := aws.String(testutil.CreateQueue(t, s, "other", nil, nil)) // the quota is per account, not per queue
 	tagging := []func(*string) error{
 		func(u *string) error {
 			_, err := s.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: u, Tags: map[string]string{"k": "v"}})
@@ -88,7 +88,7 @@ func TestTaggingQuotaDefaults(t *testing.T) {
 			clk := clock.NewFake(t0)
 			s := sqstest.New(func(o *sqstest.Options) { o.Clock = clk; o.TaggingQuota = tt.quota; o.TaggingBurst = tt.burst })
 			defer s.Close()
-			url := aws.String(mustCreate(t, s, "q", nil))
+			url := aws.String(testutil.CreateQueue(t, s, "q", nil, nil))
 			ok := 0
 			for range 20 {
 				if _, err := s.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: url}); err == nil {
@@ -126,7 +126,7 @@ func TestLatencyDelaysEveryCallOnTheClock(t *testing.T) {
 	})
 	defer s.Close()
 	ctx := context.Background()
-	url := aws.String(mustCreate(t, s, "q", nil))
+	url := aws.String(testutil.CreateQueue(t, s, "q", nil, nil))
 	done := make(chan error, 1)
 	go func() {
 		_, err := s.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: url, MessageBody: aws.String("x")})
@@ -196,7 +196,7 @@ func TestQuotaAndLatencyInSynctest(t *testing.T) {
 		})
 		defer s.Close()
 		ctx := context.Background()
-		url := aws.String(mustCreate(t, s, "q", nil))
+		url := aws.String(testutil.CreateQueue(t, s, "q", nil, nil))
 		start := time.Now()
 		tag := func() error {
 			_, err := s.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: url, Tags: map[string]string{"hb": "1"}})

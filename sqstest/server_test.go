@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,14 +12,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
-	"go.uber.org/goleak"
 
 	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
@@ -30,15 +29,6 @@ func newFake(t *testing.T) (*sqstest.Server, *clock.Fake) {
 	s := sqstest.New(func(o *sqstest.Options) { o.Clock = clk })
 	t.Cleanup(s.Close)
 	return s, clk
-}
-
-func mustCreate(t *testing.T, s *sqstest.Server, name string, attrs map[string]string) string {
-	t.Helper()
-	out, err := s.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return *out.QueueUrl
 }
 
 func mustSend(t *testing.T, s *sqstest.Server, url, body string) {
@@ -60,7 +50,7 @@ func receive(t *testing.T, s *sqstest.Server, in *sqs.ReceiveMessageInput) []typ
 func TestOptions(t *testing.T) {
 	s := sqstest.New(func(o *sqstest.Options) { o.Region = "eu-west-1"; o.AccountID = "123456789012" })
 	defer s.Close()
-	url := mustCreate(t, s, "q", nil)
+	url := testutil.CreateQueue(t, s, "q", nil, nil)
 	if want := "https://sqs.eu-west-1.amazonaws.com/123456789012/q"; url != want {
 		t.Errorf("url = %s, want %s", url, want)
 	}
@@ -78,7 +68,7 @@ func TestOptions(t *testing.T) {
 	}
 	s2 := sqstest.New(func(o *sqstest.Options) { o.Host = "localhost:9324" })
 	defer s2.Close()
-	if url := mustCreate(t, s2, "q", nil); url != "https://localhost:9324/000000000000/q" {
+	if url := testutil.CreateQueue(t, s2, "q", nil, nil); url != "https://localhost:9324/000000000000/q" {
 		t.Errorf("url with Host = %s", url)
 	}
 }
@@ -86,7 +76,7 @@ func TestOptions(t *testing.T) {
 func TestCallCounts(t *testing.T) {
 	s, _ := newFake(t)
 	ctx := context.Background()
-	url := mustCreate(t, s, "q", nil)
+	url := testutil.CreateQueue(t, s, "q", nil, nil)
 	mustSend(t, s, url, "a")
 	_, err := s.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url + "-missing"), MessageBody: aws.String("b")})
 	if !sqsapi.IsQueueDoesNotExist(err) {
@@ -111,7 +101,7 @@ func TestCallCounts(t *testing.T) {
 func TestInjectFault(t *testing.T) {
 	s, clk := newFake(t)
 	ctx := context.Background()
-	url := mustCreate(t, s, "q", nil)
+	url := testutil.CreateQueue(t, s, "q", nil, nil)
 	boom := errors.New("boom")
 
 	s.InjectFault("SendMessage", sqstest.Fault{Err: boom, Times: 2})
@@ -169,22 +159,36 @@ func TestInjectFault(t *testing.T) {
 	}
 }
 
-func TestCloseWakesLongPolls(t *testing.T) {
-	s, clk := newFake(t)
-	url := mustCreate(t, s, "q", nil)
-	const n = 5
-	errs := make(chan error, n)
+// longPolls starts n receives (WaitTimeSeconds 20) on url and returns once
+// all of them wait on clk; each one's outcome arrives on the channel.
+func longPolls(t *testing.T, s *sqstest.Server, clk *clock.Fake, url string, n int) <-chan polled {
+	t.Helper()
+	results := make(chan polled, n)
 	for range n {
 		go func() {
-			_, err := s.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
-			errs <- err
+			out, err := s.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
+			results <- polled{out, err}
 		}()
 	}
 	clk.BlockUntil(n)
+	return results
+}
+
+// polled is the outcome of one of longPolls' receives.
+type polled struct {
+	out *sqs.ReceiveMessageOutput
+	err error
+}
+
+func TestCloseWakesLongPolls(t *testing.T) {
+	s, clk := newFake(t)
+	url := testutil.CreateQueue(t, s, "q", nil, nil)
+	const n = 5
+	results := longPolls(t, s, clk, url, n)
 	s.Close()
 	s.Close() // idempotent
 	for range n {
-		if err := <-errs; !errors.Is(err, sqstest.ErrClosed) || !errors.Is(err, context.Canceled) {
+		if err := (<-results).err; !errors.Is(err, sqstest.ErrClosed) || !errors.Is(err, context.Canceled) {
 			t.Errorf("long poll after Close: %v", err)
 		}
 	}
@@ -199,17 +203,12 @@ func TestCloseWakesLongPolls(t *testing.T) {
 
 func TestDeleteQueueWakesLongPoll(t *testing.T) {
 	s, clk := newFake(t)
-	url := mustCreate(t, s, "q", nil)
-	errs := make(chan error, 1)
-	go func() {
-		_, err := s.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
-		errs <- err
-	}()
-	clk.BlockUntil(1)
+	url := testutil.CreateQueue(t, s, "q", nil, nil)
+	results := longPolls(t, s, clk, url, 1)
 	if _, err := s.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(url)}); err != nil {
 		t.Fatal(err)
 	}
-	err := <-errs
+	err := (<-results).err
 	var qdne *types.QueueDoesNotExist
 	if !errors.As(err, &qdne) || !sqsapi.IsQueueDoesNotExist(err) {
 		t.Errorf("long poll on deleted queue: %v", err)
@@ -218,30 +217,20 @@ func TestDeleteQueueWakesLongPoll(t *testing.T) {
 
 func TestConcurrentLongPollsEachGetOneMessage(t *testing.T) {
 	s, clk := newFake(t)
-	url := mustCreate(t, s, "q", nil)
+	url := testutil.CreateQueue(t, s, "q", nil, nil)
 	const n = 8
-	bodies := make(chan string, n)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, err := s.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
-			if err != nil || len(out.Messages) != 1 {
-				t.Errorf("receive: %v %v", out, err)
-				return
-			}
-			bodies <- *out.Messages[0].Body
-		}()
-	}
-	clk.BlockUntil(n)
+	results := longPolls(t, s, clk, url, n)
 	for i := range n {
 		mustSend(t, s, url, strconv.Itoa(i))
 	}
-	wg.Wait()
-	close(bodies)
 	seen := map[string]bool{}
-	for b := range bodies {
+	for range n {
+		r := <-results
+		if r.err != nil || len(r.out.Messages) != 1 {
+			t.Errorf("receive: %v %v", r.out, r.err)
+			continue
+		}
+		b := *r.out.Messages[0].Body
 		if seen[b] {
 			t.Errorf("message %s delivered twice", b)
 		}
@@ -255,7 +244,7 @@ func TestConcurrentLongPollsEachGetOneMessage(t *testing.T) {
 func TestStaleHandleDoesNotDelete(t *testing.T) {
 	s, clk := newFake(t)
 	ctx := context.Background()
-	url := mustCreate(t, s, "q", nil)
+	url := testutil.CreateQueue(t, s, "q", nil, nil)
 	mustSend(t, s, url, "x")
 	first := receive(t, s, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), VisibilityTimeout: 10})[0]
 	clk.Advance(10 * time.Second)
@@ -274,7 +263,7 @@ func TestStaleHandleDoesNotDelete(t *testing.T) {
 		t.Errorf("ChangeMessageVisibility with stale handle: %v", err)
 	}
 	// A handle for another queue is invalid.
-	other := mustCreate(t, s, "other", nil)
+	other := testutil.CreateQueue(t, s, "other", nil, nil)
 	_, err = s.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(other), ReceiptHandle: first.ReceiptHandle})
 	var rhi *types.ReceiptHandleIsInvalid
 	if !errors.As(err, &rhi) {
@@ -285,7 +274,7 @@ func TestStaleHandleDoesNotDelete(t *testing.T) {
 func TestFIFOExpiredHandleRefused(t *testing.T) {
 	s, clk := newFake(t)
 	ctx := context.Background()
-	url := mustCreate(t, s, "q.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"})
+	url := testutil.CreateQueue(t, s, "q.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"}, nil)
 	if _, err := s.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("x"), MessageGroupId: aws.String("g")}); err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +292,7 @@ func TestFIFOExpiredHandleRefused(t *testing.T) {
 
 func TestRetention(t *testing.T) {
 	s, clk := newFake(t)
-	url := mustCreate(t, s, "q", map[string]string{"MessageRetentionPeriod": "60"})
+	url := testutil.CreateQueue(t, s, "q", map[string]string{"MessageRetentionPeriod": "60"}, nil)
 	mustSend(t, s, url, "old")
 	clk.Advance(30 * time.Second)
 	mustSend(t, s, url, "new")
@@ -318,9 +307,9 @@ func TestRedriveFIFO(t *testing.T) {
 	s, _ := newFake(t)
 	ctx := context.Background()
 	fifo := map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"}
-	dlq := mustCreate(t, s, "dlq.fifo", fifo)
-	src := mustCreate(t, s, "src.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true",
-		"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq.fifo","maxReceiveCount":1}`})
+	dlq := testutil.CreateQueue(t, s, "dlq.fifo", fifo, nil)
+	src := testutil.CreateQueue(t, s, "src.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true",
+		"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq.fifo","maxReceiveCount":1}`}, nil)
 	for _, b := range []string{"poison", "next"} {
 		if _, err := s.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(src), MessageBody: aws.String(b), MessageGroupId: aws.String("g")}); err != nil {
 			t.Fatal(err)
@@ -349,7 +338,7 @@ func TestReceiveManyInFlight(t *testing.T) {
 	}
 	s, _ := newFake(t)
 	ctx := context.Background()
-	url := mustCreate(t, s, "big", nil)
+	url := testutil.CreateQueue(t, s, "big", nil, nil)
 	n := 100_000
 	if raceEnabled {
 		n = 20_000 // the race detector makes every call ~10x slower
@@ -385,7 +374,7 @@ func TestReceiveManyInFlight(t *testing.T) {
 
 func TestInputNotRetained(t *testing.T) {
 	s, _ := newFake(t)
-	url := mustCreate(t, s, "q", nil)
+	url := testutil.CreateQueue(t, s, "q", nil, nil)
 	val := "before"
 	bin := []byte{1, 2}
 	_, err := s.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("x"),

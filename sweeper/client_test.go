@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
@@ -61,7 +62,7 @@ func TestCreateQueueTagsAndStripsRetention(t *testing.T) {
 	defer c.Close(context.Background())
 	attrs := retention(120)
 	attrs["VisibilityTimeout"] = "7"
-	url := mustCreate(t, c, pfx+"tagged", attrs, map[string]string{"team": "blue"})
+	url := testutil.CreateQueue(t, c, pfx+"tagged", attrs, map[string]string{"team": "blue"})
 
 	tags := tagsOf(t, e.srv, url)
 	want := map[string]string{
@@ -101,7 +102,7 @@ func TestCreateQueueTagsAndStripsRetention(t *testing.T) {
 
 	// Other queues pass through untouched, with or without the prefix.
 	for _, name := range []string{"plain", pfx + "plain"} {
-		u := mustCreate(t, c, name, nil, nil)
+		u := testutil.CreateQueue(t, c, name, nil, nil)
 		if tags := tagsOf(t, e.srv, u); len(tags) != 0 {
 			t.Errorf("%s got tags %v", name, tags)
 		}
@@ -113,7 +114,7 @@ func TestRecreateDeletedQueue(t *testing.T) {
 	c := New(e.srv, e.opts(t)...)
 	defer c.Close(context.Background())
 	ctx := context.Background()
-	url := mustCreate(t, c, pfx+"re", map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: "60", "VisibilityTimeout": "9"}, map[string]string{"k": "v"})
+	url := testutil.CreateQueue(t, c, pfx+"re", map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: "60", "VisibilityTimeout": "9"}, map[string]string{"k": "v"})
 	if _, err := e.srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestFailoverLosesNothing(t *testing.T) {
 				attrs["FifoQueue"] = "true"
 				attrs["ContentBasedDeduplication"] = "true"
 			}
-			url := mustCreate(t, c, name, attrs, nil)
+			url := testutil.CreateQueue(t, c, name, attrs, nil)
 			send := func(i int) error {
 				in := &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String(strconv.Itoa(i))}
 				if fifo {
@@ -221,7 +222,7 @@ func TestFailoverLosesNothing(t *testing.T) {
 			}
 			// Drained: the failover queue is gone, the original remains.
 			foName, _ := failoverName(name)
-			eventually(t, "failover deleted once drained", func() bool { receive(); return !exists(t, e.srv, foName) })
+			testutil.Eventually(t, "failover deleted once drained", func() bool { receive(); return !exists(t, e.srv, foName) })
 			if !exists(t, e.srv, name) {
 				t.Error("original queue missing")
 			}
@@ -234,7 +235,7 @@ func TestFailoverRoutesReceiptHandles(t *testing.T) {
 	c := New(e.srv, e.opts(t)...)
 	defer c.Close(context.Background())
 	ctx := context.Background()
-	url := mustCreate(t, c, pfx+"routes", retention(60), nil)
+	url := testutil.CreateQueue(t, c, pfx+"routes", retention(60), nil)
 	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("old")}); err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +315,7 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 	c := New(e.srv, e.opts(t)...)
 	defer c.Close(context.Background())
 	ctx := context.Background()
-	url := mustCreate(t, c, pfx+"busy", retention(60), nil)
+	url := testutil.CreateQueue(t, c, pfx+"busy", retention(60), nil)
 
 	const producers, perProducer = 4, 150
 	var mu sync.Mutex
@@ -367,12 +368,12 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 	}
 	// Delete underneath once some messages flowed, then let SQS accept the
 	// name again so that the heartbeat restores the original.
-	eventually(t, "traffic", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) > 50 })
+	testutil.Eventually(t, "traffic", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) > 50 })
 	if _, err := e.srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url}); err != nil {
 		t.Fatal(err)
 	}
 	deleted.Store(true)
-	eventually(t, "failover", func() bool { return c.Stats().FailedOver == 1 })
+	testutil.Eventually(t, "failover", func() bool { return c.Stats().FailedOver == 1 })
 	e.clk.Advance(60 * time.Second)
 	e.drive(t, "restored", time.Second, func() bool { return c.Stats().Recreated == 1 })
 	producing.Wait()
@@ -400,7 +401,7 @@ func TestConcurrentUseDuringFailover(t *testing.T) {
 		}
 		c.mu.Unlock()
 	}()
-	eventually(t, "everything sent after the deletion received", func() bool {
+	testutil.Eventually(t, "everything sent after the deletion received", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		for b, after := range sent {
@@ -433,7 +434,7 @@ func TestRetentionAttributeOnExistingQueue(t *testing.T) {
 	c := New(e.srv, e.opts(t)...)
 	defer c.Close(context.Background())
 	ctx := context.Background()
-	url := mustCreate(t, c, pfx+"attrs", retention(42), nil)
+	url := testutil.CreateQueue(t, c, pfx+"attrs", retention(42), nil)
 	e.srv.ResetCallCounts()
 	_, err := c.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: retention(10)})
 	var bad *sqsapi.InvalidParameterError

@@ -1,16 +1,12 @@
 package sweeper
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sqstemp/sqstemp/internal/awsclient"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
@@ -44,14 +41,15 @@ func crashOptions(prefix string) func(*Options) {
 
 // holdingAPI makes a Sweeper hold whatever sweep work it takes: listing
 // queues and reading tags block until the Sweeper stops (or the process
-// dies). The first time, it prints HOLDING.
+// dies). The first time, it closes holding.
 type holdingAPI struct {
 	sqsapi.API
-	once sync.Once
+	once    sync.Once
+	holding chan struct{}
 }
 
 func (h *holdingAPI) hold(ctx context.Context) error {
-	h.once.Do(func() { fmt.Println("HOLDING") })
+	h.once.Do(func() { close(h.holding) })
 	<-ctx.Done()
 	return ctx.Err()
 }
@@ -64,11 +62,11 @@ func (h *holdingAPI) ListQueueTags(ctx context.Context, _ *sqs.ListQueueTagsInpu
 	return nil, h.hold(ctx)
 }
 
-// crashChild creates crashQueues temporary queues through a Client, prints
-// their URLs, and uses them until it is killed (or its stdin closes, so that
-// it never outlives the test). It takes part in the sweep with a Sweeper
-// that holds the first work it takes (see holdingAPI): killed, it dies
-// holding sweep work.
+// crashChild creates crashQueues temporary queues through a Client and
+// takes part in the sweep with a Sweeper that holds the first work it takes
+// (see holdingAPI). Once it holds that work, it tells the test its queues'
+// URLs (testutil.ChildReady) and uses the queues until it is killed: it
+// dies holding sweep work.
 func crashChild() int {
 	ctx := context.Background()
 	api, err := awsclient.New(ctx, os.Getenv(awsclient.EndpointEnv))
@@ -97,13 +95,14 @@ func crashChild() int {
 		}
 		urls = append(urls, *out.QueueUrl)
 	}
-	go func() { _, _ = io.Copy(io.Discard, os.Stdin); os.Exit(3) }()
-	fmt.Println("READY " + strings.Join(urls, " "))
-	s := NewSweeper(&holdingAPI{API: api}, opts)
+	held := &holdingAPI{API: api, holding: make(chan struct{})}
+	s := NewSweeper(held, opts)
 	if err := s.Start(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	<-held.holding
+	testutil.ChildReady(strings.Join(urls, " "))
 	for {
 		for _, u := range urls {
 			_, _ = c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &u, MessageBody: aws.String("ping")})
@@ -143,7 +142,7 @@ func TestIntegrationCrashedOwnerQueuesAreSwept(t *testing.T) {
 	}
 	opts := func(o *Options) {
 		crashOptions(prefix)(o)
-		o.Logger = testLogger(t)
+		o.Logger = testutil.Logger(t)
 		o.TagBudget = budget
 	}
 
@@ -152,14 +151,14 @@ func TestIntegrationCrashedOwnerQueuesAreSwept(t *testing.T) {
 	ancient := map[string]string{sqsapi.RetentionTag: "1", sqsapi.HeartbeatTag: "0"}
 	controls := map[string]string{}
 	for _, n := range []string{prefix + "untagged1", prefix + "untagged2"} {
-		controls[n] = mustCreate(t, api, n, nil, nil)
+		controls[n] = testutil.CreateQueue(t, api, n, nil, nil)
 	}
 	other := "x" + prefix + "tagged"
-	controls[other] = mustCreate(t, api, other, nil, ancient)
+	controls[other] = testutil.CreateQueue(t, api, other, nil, ancient)
 	live := New(api, opts)
 	defer live.Close(ctx)
 	liveName := prefix + "live"
-	controls[liveName] = mustCreate(t, live, liveName, retention(int(crashRetention.Seconds())), nil)
+	controls[liveName] = testutil.CreateQueue(t, live, liveName, retention(int(crashRetention.Seconds())), nil)
 	useCtx, stopUse := context.WithCancel(ctx)
 	useDone := make(chan struct{})
 	go func() {
@@ -173,51 +172,16 @@ func TestIntegrationCrashedOwnerQueuesAreSwept(t *testing.T) {
 
 	s := startSweeper(t, api, opts)
 
-	// The owner process.
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"=1", crashPrefixEnv+"="+prefix)
-	stdin, _ := cmd.StdinPipe()
-	defer stdin.Close()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 2)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	next := func(what string) string {
-		select {
-		case line, ok := <-lines:
-			if ok && strings.HasPrefix(line, what) {
-				return strings.TrimPrefix(line, what)
-			}
-			t.Errorf("child said %q, want %s", line, what)
-		case <-time.After(time.Minute):
-			t.Errorf("child did not say %s within a minute", what)
-		}
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.FailNow()
-		return ""
-	}
-	urls := strings.Fields(next("READY "))
-	next("HOLDING")                // its Sweeper took sweep work and holds it
+	// The owner process: ready once its Sweeper holds sweep work.
+	child, ready := testutil.StartChild(t, crashChildEnv, crashPrefixEnv+"="+prefix)
+	urls := strings.Fields(ready)
 	time.Sleep(3 * crashRetention) // the child heartbeats: its queues survive sweeps meanwhile
 	for _, u := range urls {
 		if !exists(t, api, u[strings.LastIndexByte(u, '/')+1:]) {
 			t.Fatalf("queue %s of the live child was deleted", u)
 		}
 	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
+	child.Kill() // SIGKILL
 	killed := time.Now()
 
 	limit := crashRetention + 2*crashPeriod

@@ -2,8 +2,6 @@ package sweeper
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"math/big"
 	"strconv"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
@@ -39,7 +38,6 @@ func FuzzCheckTags(f *testing.F) {
 	} {
 		f.Add(s.ret, s.hb, s.hasRet, s.hasHb)
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.Fuzz(func(t *testing.T, ret, hb string, hasRet, hasHb bool) {
 		ctx := context.Background()
 		clk := clock.NewFake(now)
@@ -58,7 +56,7 @@ func FuzzCheckTags(f *testing.F) {
 			return // a tag value SQS itself refuses
 		}
 		url := *out.QueueUrl
-		s := NewSweeper(srv, func(o *Options) { o.Clock = clk; o.Logger = quiet })
+		s := NewSweeper(srv, func(o *Options) { o.Clock = clk; o.Logger = testutil.Quiet })
 		// Queues are created "now"; look at them a little later, so that
 		// the creation-time fallback never says idle.
 		clk.Advance(time.Second)

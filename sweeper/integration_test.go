@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sqstemp/sqstemp/internal/awsclient"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
@@ -39,7 +40,7 @@ func TestIntegrationFleetOfFive(t *testing.T) {
 		o.QueuePrefix = prefix
 		o.SweepPeriod = period
 		o.SkewMargin = 500 * time.Millisecond
-		o.Logger = testLogger(t)
+		o.Logger = testutil.Logger(t)
 		o.TagBudget = budget
 	}
 	var cleanup []string
@@ -49,12 +50,12 @@ func TestIntegrationFleetOfFive(t *testing.T) {
 		}
 	}()
 	for i := 0; i < plain; i++ {
-		cleanup = append(cleanup, mustCreate(t, api, fmt.Sprintf("%splain%02d", prefix, i), nil, nil))
+		cleanup = append(cleanup, testutil.CreateQueue(t, api, fmt.Sprintf("%splain%02d", prefix, i), nil, nil))
 	}
 	// Temporary queues of an owner that goes away at once.
 	dead := New(api, opts)
 	for i := 0; i < 5; i++ {
-		mustCreate(t, dead, fmt.Sprintf("%sdead%d", prefix, i), map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: "1"}, nil)
+		testutil.CreateQueue(t, dead, fmt.Sprintf("%sdead%d", prefix, i), map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: "1"}, nil)
 	}
 	_ = dead.Close(ctx)
 
@@ -130,11 +131,11 @@ func TestIntegrationQueueDeletedUnderneath(t *testing.T) {
 			c := New(shim, func(o *Options) {
 				o.QueuePrefix = prefix
 				o.HeartbeatInterval = 500 * time.Millisecond
-				o.Logger = testLogger(t)
+				o.Logger = testutil.Logger(t)
 			})
 			c.failoverQuiet = time.Second // the emulator's counts are exact
 			defer c.Close(ctx)
-			url := mustCreate(t, c, name, map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: "60"}, nil)
+			url := testutil.CreateQueue(t, c, name, map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: "60"}, nil)
 			defer func() {
 				_, _ = c.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &url})
 			}()
@@ -210,7 +211,7 @@ func TestIntegrationQueueDeletedUnderneath(t *testing.T) {
 			if refuse > 0 {
 				// Back on the recreated original, the drained failover goes.
 				foName, _ := failoverName(name)
-				eventually(t, "failover drained and deleted", func() bool { return !exists(t, raw, foName) })
+				testutil.Eventually(t, "failover drained and deleted", func() bool { return !exists(t, raw, foName) })
 			}
 			stopConsumers()
 			wg.Wait()

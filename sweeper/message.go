@@ -10,8 +10,9 @@ import (
 	"unicode/utf8"
 )
 
-// The work queue carries plain JSON messages of our own format, versioned so
-// that fleets can be upgraded one host at a time:
+// workMessageVersion is the version of the work queue's messages: plain
+// JSON of our own format, versioned so that fleets can be upgraded one host
+// at a time:
 //
 //	{"v":1,"kind":"sweep","period":29666666}
 //	{"v":1,"kind":"list","period":29666666,"token":"<NextToken>","page":2}

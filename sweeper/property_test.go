@@ -12,6 +12,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/sqstemp/sqstemp/internal/clock"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
@@ -28,10 +29,10 @@ func TestPropertyNoLossAfterDeletion(t *testing.T) {
 		clk := clock.NewFake(t0)
 		srv := sqstest.New(func(o *sqstest.Options) { o.Clock = clk })
 		defer srv.Close()
-		c := New(srv, func(o *Options) { o.Clock = clk; o.Logger = testLogger(t) })
+		c := New(srv, func(o *Options) { o.Clock = clk; o.Logger = testutil.Logger(t) })
 		defer c.Close(context.Background())
 		ctx := context.Background()
-		url := mustCreate(t, c, pfx+"prop", retention(60), nil)
+		url := testutil.CreateQueue(t, c, pfx+"prop", retention(60), nil)
 		foURL := "https://sqs.us-east-1.amazonaws.com/000000000000/" + pfx + "prop-Failover"
 
 		next := 0

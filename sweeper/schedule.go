@@ -66,8 +66,9 @@ func (s *Sweeper) pollWait(untilSeed time.Duration) int32 {
 	return int32(max(w/time.Second, 1))
 }
 
-// run is the Sweeper's only goroutine. At the start of every period (plus
-// jitter) it sends the period's seed; from then on it polls the work queue
+// run is the Sweeper's main goroutine (runAgenda is the other, which runs
+// the checks held until due). At the start of every period (plus jitter)
+// it sends the period's seed; from then on it polls the work queue
 // and does the work it receives, until a poll comes back empty after the
 // period's minimum window; then it sleeps until the next period. Work is
 // only ever sent in such a window (a seed, and the listing and checks that

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
@@ -62,9 +63,9 @@ func TestSweeperDeletesOnlyIdleTaggedQueues(t *testing.T) {
 
 	// A dead owner: created queues, then went away without a word.
 	dead := New(e.srv, opts...)
-	dead1 := mustCreate(t, dead, pfx+"dead1", retention(60), nil)
-	dead2 := mustCreate(t, dead, pfx+"dead2", retention(60), nil)
-	full := mustCreate(t, dead, pfx+"full", retention(60), nil)
+	dead1 := testutil.CreateQueue(t, dead, pfx+"dead1", retention(60), nil)
+	dead2 := testutil.CreateQueue(t, dead, pfx+"dead2", retention(60), nil)
+	full := testutil.CreateQueue(t, dead, pfx+"full", retention(60), nil)
 	if _, err := dead.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &full, MessageBody: aws.String("unread reply")}); err != nil {
 		t.Fatal(err)
 	}
@@ -76,14 +77,14 @@ func TestSweeperDeletesOnlyIdleTaggedQueues(t *testing.T) {
 	// A live owner that keeps using its queue.
 	owner := New(e.srv, opts...)
 	defer owner.Close(ctx)
-	liveURL := mustCreate(t, owner, pfx+"live", retention(60), nil)
+	liveURL := testutil.CreateQueue(t, owner, pfx+"live", retention(60), nil)
 
 	// Controls that must never be deleted: prefixed but untagged; tagged
 	// and ancient but without the prefix; a bad retention tag.
 	ancient := map[string]string{sqsapi.RetentionTag: "1", sqsapi.HeartbeatTag: "0"}
-	mustCreate(t, e.srv, pfx+"untagged", nil, nil)
-	mustCreate(t, e.srv, "other-tagged", nil, ancient)
-	mustCreate(t, e.srv, pfx+"badtag", nil, map[string]string{sqsapi.RetentionTag: "forever", sqsapi.HeartbeatTag: "0"})
+	testutil.CreateQueue(t, e.srv, pfx+"untagged", nil, nil)
+	testutil.CreateQueue(t, e.srv, "other-tagged", nil, ancient)
+	testutil.CreateQueue(t, e.srv, pfx+"badtag", nil, map[string]string{sqsapi.RetentionTag: "forever", sqsapi.HeartbeatTag: "0"})
 	controls := []string{pfx + "live", pfx + "untagged", "other-tagged", pfx + "badtag"}
 
 	s := startSweeper(t, e.srv, opts...)
@@ -135,7 +136,7 @@ func TestFleetSharesOneSweepPerPeriod(t *testing.T) {
 		period  = time.Minute
 	)
 	for i := 0; i < queues; i++ {
-		mustCreate(t, e.srv, fmt.Sprintf("%sq%02d", pfx, i), nil, nil)
+		testutil.CreateQueue(t, e.srv, fmt.Sprintf("%sq%02d", pfx, i), nil, nil)
 	}
 	var fleet []*Sweeper
 	for i := 0; i < clients; i++ {
@@ -153,7 +154,7 @@ func TestFleetSharesOneSweepPerPeriod(t *testing.T) {
 	}
 	end := t0.Add(periods*period + 55*time.Second) // checks are due within the first 80% of a period
 	e.drive(t, "10 periods", time.Second, func() bool { return !e.clk.Now().Before(end) })
-	eventually(t, "last checks done", func() bool { st := total(); return st.ChecksPerformed == st.Sweeps*queues })
+	testutil.Eventually(t, "last checks done", func() bool { st := total(); return st.ChecksPerformed == st.Sweeps*queues })
 
 	st := total()
 	per := make([]int64, clients)
@@ -184,7 +185,7 @@ func TestListingIsPaginated(t *testing.T) {
 	e := newFakeEnv(t)
 	const n = 2345
 	for i := 0; i < n; i++ {
-		mustCreate(t, e.srv, fmt.Sprintf("%sq%04d", pfx, i), nil, nil)
+		testutil.CreateQueue(t, e.srv, fmt.Sprintf("%sq%04d", pfx, i), nil, nil)
 	}
 	// The sweep is recorded once its last page is listed, not before.
 	var lists, listsBeforeTag atomic.Int64
@@ -257,8 +258,8 @@ func TestSweeperDropsBadAndHostileMessages(t *testing.T) {
 	workURL, dlqURL := urlOf(t, e.srv, WorkQueueName(pfx)), urlOf(t, e.srv, DeadLetterQueueName(pfx))
 
 	ancient := map[string]string{sqsapi.RetentionTag: "1", sqsapi.HeartbeatTag: "0"}
-	victim := mustCreate(t, e.srv, "not-ours", nil, ancient)
-	mustCreate(t, e.srv, pfx+"ours", nil, nil)
+	victim := testutil.CreateQueue(t, e.srv, "not-ours", nil, ancient)
+	testutil.CreateQueue(t, e.srv, pfx+"ours", nil, nil)
 	foreign := "https://sqs.eu-west-1.amazonaws.com/999999999999/" + pfx + "ours"
 	bodies := []string{
 		"not json",
@@ -384,7 +385,7 @@ func TestStartStop(t *testing.T) {
 func TestWorkQueueReusedWithOtherAttributes(t *testing.T) {
 	e := newFakeEnv(t)
 	// Created by someone else (another version), with other attributes.
-	mustCreate(t, e.srv, WorkQueueName(pfx), map[string]string{"FifoQueue": "true", "VisibilityTimeout": "5"}, nil)
+	testutil.CreateQueue(t, e.srv, WorkQueueName(pfx), map[string]string{"FifoQueue": "true", "VisibilityTimeout": "5"}, nil)
 	s := startSweeper(t, e.srv, e.opts(t)...)
 	e.drive(t, "sweep", time.Second, func() bool { return s.Stats().Sweeps == 1 })
 	out, _ := e.srv.ListQueues(context.Background(), &sqs.ListQueuesInput{})

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 	"github.com/sqstemp/sqstemp/tempqueue"
@@ -166,7 +167,7 @@ func TestDirectOperationsPassThroughToTheWrappedClient(t *testing.T) {
 			c := newClient(t, f)
 			target := "arn:aws:sqs:us-east-1:123456789012:real"
 			if dc.takesURL {
-				target = create(t, f, "real", nil)
+				target = testutil.CreateQueue(t, f, "real", nil, nil)
 			}
 			if err := dc.call(ctx, c, target); err != nil {
 				t.Fatalf("%s on a real queue: %v", dc.op, err)
@@ -190,7 +191,7 @@ func TestDirectOperationsRefuseVirtualQueues(t *testing.T) {
 		t.Run(dc.op, func(t *testing.T) {
 			f := &fullServer{Server: newServer(t)}
 			c := newClient(t, f)
-			vq := create(t, c, "virtual", nil)
+			vq := testutil.CreateQueue(t, c, "virtual", nil, nil)
 			err := dc.call(ctx, c, vq)
 			var bad *sqsapi.InvalidParameterError
 			if !errors.As(err, &bad) || bad.Param != "QueueUrl" || bad.Value != vq {

@@ -48,7 +48,7 @@ func TestHeartbeatsUseTheGivenTagBudget(t *testing.T) {
 		o.TagBudget = budget
 		o.HeartbeatConcurrency = 2
 	})
-	create(t, c, "q", nil)
+	testutil.CreateQueue(t, c, "q", nil, nil)
 	testutil.Eventually(t, "the host's first heartbeat", func() bool { return c.Stats().Heartbeats.Heartbeats >= 1 })
 	if got, want := budget.Stats().Taken, c.Stats().Heartbeats.Heartbeats; got < want {
 		t.Errorf("budget gave %d tokens for %d heartbeats", got, want)

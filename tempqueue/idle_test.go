@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/requester"
 	"github.com/sqstemp/sqstemp/responder"
 	"github.com/sqstemp/sqstemp/sqsapi"
@@ -57,13 +58,13 @@ func TestIdleClientMakesNoHostReceives(t *testing.T) {
 		ctx := context.Background()
 		api := &receiveCounter{Server: sqstest.New(), n: map[string]int{}}
 		defer api.Close()
-		c, err := tempqueue.New(ctx, api, func(o *tempqueue.Options) { o.Logger = quiet; o.DisableSweeper = true })
+		c, err := tempqueue.New(ctx, api, func(o *tempqueue.Options) { o.Logger = testutil.Quiet; o.DisableSweeper = true })
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close(ctx)
-		u := create(t, c, "q", nil)
-		create(t, c, "idle", nil)
+		u := testutil.CreateQueue(t, c, "q", nil, nil)
+		testutil.CreateQueue(t, c, "idle", nil, nil)
 		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(u), MessageBody: aws.String("x")}); err != nil {
 			t.Fatal(err)
 		}
@@ -122,10 +123,10 @@ func TestIdleRequesterMakesNoHostReceives(t *testing.T) {
 func serveEcho(t testing.TB, api sqsapi.API) (queueURL string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	queueURL = create(t, api, "requests", nil)
+	queueURL = testutil.CreateQueue(t, api, "requests", nil, nil)
 	served := make(chan error, 1)
 	go func() {
-		served <- responder.New(api, func(o *responder.Options) { o.Logger = quiet }).Serve(ctx, queueURL,
+		served <- responder.New(api, func(o *responder.Options) { o.Logger = testutil.Quiet }).Serve(ctx, queueURL,
 			responder.HandlerFunc(func(_ context.Context, m types.Message) (*sqs.SendMessageInput, error) {
 				return &sqs.SendMessageInput{MessageBody: m.Body}, nil
 			}))
@@ -138,7 +139,7 @@ func serveEcho(t testing.TB, api sqsapi.API) (queueURL string, stop func()) {
 func newRequester(t testing.TB, api sqsapi.API, responseQueueAttributes map[string]string) *requester.Requester {
 	t.Helper()
 	r, err := requester.New(context.Background(), api, func(o *requester.Options) {
-		o.Logger = quiet
+		o.Logger = testutil.Quiet
 		o.TempQueue.DisableSweeper = true
 		o.ResponseQueueAttributes = responseQueueAttributes
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 	"github.com/sqstemp/sqstemp/tempqueue"
@@ -23,13 +24,13 @@ func TestExpiredQueueIsForgotten(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := sqstest.New()
 		defer srv.Close()
-		c, err := tempqueue.New(context.Background(), srv, func(o *tempqueue.Options) { o.Logger = quiet; o.DisableSweeper = true })
+		c, err := tempqueue.New(context.Background(), srv, func(o *tempqueue.Options) { o.Logger = testutil.Quiet; o.DisableSweeper = true })
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close(context.Background())
 		for i := range 100 {
-			create(t, c, fmt.Sprint("q", i), map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: "10"})
+			testutil.CreateQueue(t, c, fmt.Sprint("q", i), map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: "10"}, nil)
 		}
 		time.Sleep(11 * time.Second)
 		synctest.Wait()
@@ -67,7 +68,7 @@ func TestGetQueueAttributesOfVirtualQueue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u := create(t, c, tt.name, tt.attrs)
+			u := testutil.CreateQueue(t, c, tt.name, tt.attrs, nil)
 			out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(u),
 				AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}})
 			if err != nil {

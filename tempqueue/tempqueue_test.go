@@ -22,12 +22,10 @@ import (
 
 func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
 
-var quiet = testutil.Quiet
-
 func newClient(t testing.TB, api sqsapi.API, more ...func(*tempqueue.Options)) *tempqueue.Client {
 	t.Helper()
 	opts := append([]func(*tempqueue.Options){func(o *tempqueue.Options) {
-		o.Logger = quiet
+		o.Logger = testutil.Quiet
 		o.DisableSweeper = true
 	}}, more...)
 	c, err := tempqueue.New(context.Background(), api, opts...)
@@ -49,15 +47,6 @@ func newServer(t testing.TB) *sqstest.Server {
 	return srv
 }
 
-func create(t testing.TB, api sqsapi.API, name string, attrs map[string]string) string {
-	t.Helper()
-	out, err := api.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
-	if err != nil {
-		t.Fatalf("CreateQueue %s: %v", name, err)
-	}
-	return aws.ToString(out.QueueUrl)
-}
-
 func hostOf(t testing.TB, url string) string {
 	t.Helper()
 	h, _, ok := virtualqueue.ParseURL(url)
@@ -71,11 +60,11 @@ func TestOneHostPerAttributeSet(t *testing.T) {
 	srv := newServer(t)
 	c := newClient(t, srv)
 
-	a := create(t, c, "a", nil)
-	b := create(t, c, "b", map[string]string{"FifoQueue": "false"}) // same set as none
-	v := create(t, c, "v", map[string]string{"VisibilityTimeout": "60"})
-	f := create(t, c, "f.fifo", map[string]string{"FifoQueue": "true"})
-	r := create(t, c, "r", map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: "60"}) // virtual-only attribute
+	a := testutil.CreateQueue(t, c, "a", nil, nil)
+	b := testutil.CreateQueue(t, c, "b", map[string]string{"FifoQueue": "false"}, nil) // same set as none
+	v := testutil.CreateQueue(t, c, "v", map[string]string{"VisibilityTimeout": "60"}, nil)
+	f := testutil.CreateQueue(t, c, "f.fifo", map[string]string{"FifoQueue": "true"}, nil)
+	r := testutil.CreateQueue(t, c, "r", map[string]string{sqsapi.IdleQueueRetentionPeriodAttribute: "60"}, nil) // virtual-only attribute
 	if hostOf(t, a) != hostOf(t, b) || hostOf(t, a) != hostOf(t, r) {
 		t.Errorf("same attribute set, different hosts: %s %s %s", a, b, r)
 	}
@@ -113,7 +102,7 @@ func TestConcurrentCreatesShareOneHost(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			urls[i] = create(t, c, "q"+string(rune('a'+i%26))+strings.Repeat("x", i/26), nil)
+			urls[i] = testutil.CreateQueue(t, c, "q"+string(rune('a'+i%26))+strings.Repeat("x", i/26), nil, nil)
 		}()
 	}
 	wg.Wait()
@@ -163,8 +152,8 @@ func TestRefusedAttributes(t *testing.T) {
 func TestSameNameSemantics(t *testing.T) {
 	srv := newServer(t)
 	c := newClient(t, srv)
-	u1 := create(t, c, "dup", map[string]string{"DelaySeconds": "1"})
-	u2 := create(t, c, "dup", map[string]string{"DelaySeconds": "1"})
+	u1 := testutil.CreateQueue(t, c, "dup", map[string]string{"DelaySeconds": "1"}, nil)
+	u2 := testutil.CreateQueue(t, c, "dup", map[string]string{"DelaySeconds": "1"}, nil)
 	if u1 != u2 {
 		t.Errorf("same name and attributes: %s != %s", u1, u2)
 	}
@@ -184,12 +173,12 @@ func TestSameNameSemantics(t *testing.T) {
 		t.Errorf("GetQueueUrl after delete: err = %v, want QueueDoesNotExist", err)
 	}
 	// Now the name is free for other attributes.
-	create(t, c, "dup", nil)
+	testutil.CreateQueue(t, c, "dup", nil, nil)
 }
 
 func TestPassThroughForRealQueues(t *testing.T) {
 	srv := newServer(t)
-	real := create(t, srv, "real", nil)
+	real := testutil.CreateQueue(t, srv, "real", nil, nil)
 	c := newClient(t, srv)
 	got, err := c.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String("real")})
 	if err != nil || aws.ToString(got.QueueUrl) != real {
@@ -204,7 +193,7 @@ func TestSendReceiveDeleteAndOrphans(t *testing.T) {
 	srv := newServer(t)
 	c := newClient(t, srv)
 	ctx := context.Background()
-	u := create(t, c, "work", nil)
+	u := testutil.CreateQueue(t, c, "work", nil, nil)
 	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(u), MessageBody: aws.String("hello")}); err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +223,7 @@ func TestReceiveWaitTimeAttributeHonoured(t *testing.T) {
 	srv := newServer(t)
 	c := newClient(t, srv)
 	ctx := context.Background()
-	u := create(t, c, "waits", map[string]string{"ReceiveMessageWaitTimeSeconds": "20"})
+	u := testutil.CreateQueue(t, c, "waits", map[string]string{"ReceiveMessageWaitTimeSeconds": "20"}, nil)
 	done := make(chan *sqs.ReceiveMessageOutput)
 	go func() {
 		out, _ := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(u)}) // WaitTimeSeconds unset
@@ -253,12 +242,12 @@ func TestReceiveWaitTimeAttributeHonoured(t *testing.T) {
 
 func TestCloseDeletesHostsAndIsIdempotent(t *testing.T) {
 	srv := newServer(t)
-	c, err := tempqueue.New(context.Background(), srv, func(o *tempqueue.Options) { o.Logger = quiet; o.DisableSweeper = true })
+	c, err := tempqueue.New(context.Background(), srv, func(o *tempqueue.Options) { o.Logger = testutil.Quiet; o.DisableSweeper = true })
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := create(t, c, "q", nil)
-	create(t, c, "f.fifo", map[string]string{"FifoQueue": "true"})
+	u := testutil.CreateQueue(t, c, "q", nil, nil)
+	testutil.CreateQueue(t, c, "f.fifo", map[string]string{"FifoQueue": "true"}, nil)
 	hosts := c.HostQueueURLs()
 	if len(hosts) != 2 {
 		t.Fatalf("hosts = %v", hosts)
@@ -293,7 +282,7 @@ func TestCloseDeletesHostsAndIsIdempotent(t *testing.T) {
 func TestHostQueueCarriesRetentionAndHeartbeat(t *testing.T) {
 	srv := newServer(t)
 	c := newClient(t, srv, func(o *tempqueue.Options) { o.IdleQueueRetentionPeriod = 60 * time.Second })
-	u := create(t, c, "q", nil)
+	u := testutil.CreateQueue(t, c, "q", nil, nil)
 	tags, err := srv.ListQueueTags(context.Background(), &sqs.ListQueueTagsInput{QueueUrl: aws.String(hostOf(t, u))})
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +295,7 @@ func TestHostQueueCarriesRetentionAndHeartbeat(t *testing.T) {
 func TestDeleteHostRefused(t *testing.T) {
 	srv := newServer(t)
 	c := newClient(t, srv)
-	u := create(t, c, "q", nil)
+	u := testutil.CreateQueue(t, c, "q", nil, nil)
 	_, err := c.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(hostOf(t, u))})
 	var bad *sqsapi.InvalidParameterError
 	if !errors.As(err, &bad) {
@@ -331,12 +320,12 @@ func TestBadOptions(t *testing.T) {
 
 func TestWithSweeperOnEmulator(t *testing.T) {
 	api := awsclient.ForTest(t)
-	c, err := tempqueue.New(context.Background(), api, func(o *tempqueue.Options) { o.Logger = quiet })
+	c, err := tempqueue.New(context.Background(), api, func(o *tempqueue.Options) { o.Logger = testutil.Quiet })
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	u := create(t, c, "emu", nil)
+	u := testutil.CreateQueue(t, c, "emu", nil, nil)
 	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(u), MessageBody: aws.String("on the emulator")}); err != nil {
 		t.Fatal(err)
 	}

@@ -15,14 +15,6 @@ import (
 	"github.com/sqstemp/sqstemp/sqstest"
 )
 
-func heapInUse() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
-
 // BenchmarkIdleQueueMemory creates b.N idle virtual queues (each with a
 // realistic name, a retention period so it sits in the expiry heap, on one
 // host) and reports the heap they retain per queue and the creation rate.
@@ -42,7 +34,7 @@ func BenchmarkIdleQueueMemory(b *testing.B) {
 		names[i] = "__RequesterClientQueues__" + uuid.NewString()
 	}
 	attrs := map[string]string{sqsapi.HostQueueURLAttribute: *host.QueueUrl, sqsapi.IdleQueueRetentionPeriodAttribute: "300"}
-	before := heapInUse()
+	before := testutil.HeapAlloc()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
@@ -52,7 +44,7 @@ func BenchmarkIdleQueueMemory(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
-	after := heapInUse()
+	after := testutil.HeapAlloc()
 	b.ReportMetric(float64(int64(after)-int64(before))/float64(b.N), "bytes/queue")
 	runtime.KeepAlive(names)
 	if vq.Stats().VirtualQueues != b.N {
@@ -93,13 +85,13 @@ func TestIdleQueueUnderOneKiB(t *testing.T) {
 		names[i] = "__RequesterClientQueues__" + uuid.NewString()
 	}
 	attrs := map[string]string{sqsapi.HostQueueURLAttribute: *host.QueueUrl, sqsapi.IdleQueueRetentionPeriodAttribute: "300"}
-	before := heapInUse()
+	before := testutil.HeapAlloc()
 	for _, name := range names {
 		if _, err := vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	per := float64(int64(heapInUse())-int64(before)) / n
+	per := float64(int64(testutil.HeapAlloc())-int64(before)) / n
 	runtime.KeepAlive(names)
 	t.Logf("%.0f bytes per idle virtual queue (%d queues)", per, n)
 	if per >= 1024 {

@@ -132,13 +132,19 @@ func TestGetQueueAttributesReportsVirtualQueuesOwn(t *testing.T) {
 }
 
 // keepPolled keeps a receive waiting on url for d, so that its host stays
-// polled; the returned channel is closed when it stops.
+// polled; the returned channel is closed when it stops, d (rounded up to
+// whole seconds) after the call. A failed receive is reported with t.Error.
 func keepPolled(t *testing.T, vq *Client, url string, d time.Duration) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for end := time.Now().Add(d); time.Now().Before(end); {
-			receiveFrom(t, vq, url, 1, 20)
+			wait := min(20, int32((time.Until(end)+time.Second-1)/time.Second)) // at least 1: no busy loop
+			_, err := vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: wait})
+			if err != nil {
+				t.Errorf("ReceiveMessage from %s: %v", url, err)
+				return
+			}
 		}
 	}()
 	return done

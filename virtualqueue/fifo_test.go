@@ -257,5 +257,3 @@ func FuzzFIFOIDs(f *testing.F) {
 		}
 	})
 }
-
-func sqsapiValidFIFOName(n string) error { return sqsapi.ValidateQueueName(n, true) }

@@ -2,10 +2,8 @@ package virtualqueue
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,13 +36,9 @@ func integrationHost(t *testing.T, attrs map[string]string, fifo bool) (*sqs.Cli
 		}
 		attrs["FifoQueue"] = "true"
 	}
-	ctx := context.Background()
-	out, err := api.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { api.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}) })
-	return api, *out.QueueUrl
+	host := testutil.CreateQueue(t, api, name, attrs, nil)
+	t.Cleanup(func() { api.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(host)}) })
+	return api, host
 }
 
 func integrationClient(t *testing.T, api sqsapi.API, optFns ...func(*Options)) *Client {
@@ -57,39 +51,13 @@ func integrationClient(t *testing.T, api sqsapi.API, optFns ...func(*Options)) *
 	return vq
 }
 
-func mustCreate(t *testing.T, vq *Client, host, name string) string {
-	t.Helper()
-	out, err := vq.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name),
-		Attributes: map[string]string{sqsapi.HostQueueURLAttribute: host}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return *out.QueueUrl
-}
-
-func receiveWithin(t *testing.T, vq *Client, url string, polls int) types.Message {
-	t.Helper()
-	for range polls {
-		out, err := vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 5,
-			MessageAttributeNames: []string{"All"}, MessageSystemAttributeNames: []types.MessageSystemAttributeName{"All"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(out.Messages) > 0 {
-			return out.Messages[0]
-		}
-	}
-	t.Fatalf("no message on %s", url)
-	return types.Message{}
-}
-
 // Must show: a message received but not deleted comes back to the same
 // virtual queue after the host visibility timeout (1 s here, which the
 // pollers raise to 2 s on their receives).
 func TestIntegrationRedeliveryAfterVisibilityTimeout(t *testing.T) {
 	api, host := integrationHost(t, map[string]string{"VisibilityTimeout": "1"}, false)
 	vq := integrationClient(t, api)
-	a, b := mustCreate(t, vq, host, "a"), mustCreate(t, vq, host, "b")
+	a, b := testutil.CreateQueue(t, vq, "a", hostAttr(host), nil), testutil.CreateQueue(t, vq, "b", hostAttr(host), nil)
 	ctx := context.Background()
 	sent, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(a), MessageBody: aws.String("come back")})
 	if err != nil {
@@ -120,9 +88,9 @@ func TestIntegrationManyQueuesNoCalls(t *testing.T) {
 	vq := integrationClient(t, api)
 	ctx := context.Background()
 	const n = 1000
-	keep := mustCreate(t, vq, host, "keep")
+	keep := testutil.CreateQueue(t, vq, "keep", hostAttr(host), nil)
 	for i := range n {
-		u := mustCreate(t, vq, host, fmt.Sprint("q", i))
+		u := testutil.CreateQueue(t, vq, fmt.Sprint("q", i), hostAttr(host), nil)
 		if _, err := vq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(u)}); err != nil {
 			t.Fatal(err)
 		}
@@ -146,46 +114,20 @@ func TestIntegrationManyQueuesNoCalls(t *testing.T) {
 func TestIntegrationCloseWithWaitingReceives(t *testing.T) {
 	api, host := integrationHost(t, nil, false)
 	vq := New(api, func(o *Options) { o.Logger = testutil.Quiet })
-	var wg sync.WaitGroup
-	errs := make(chan error, 100)
-	for i := range 100 {
-		u := mustCreate(t, vq, host, fmt.Sprint("q", i))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(u), WaitTimeSeconds: 20})
-			errs <- err
-		}()
+	urls := make([]string, 100)
+	for i := range urls {
+		urls[i] = testutil.CreateQueue(t, vq, fmt.Sprint("q", i), hostAttr(host), nil)
 	}
-	testutil.Eventually(t, "100 waiting", func() bool {
-		vq.mu.Lock()
-		defer vq.mu.Unlock()
-		n := 0
-		for _, q := range vq.queues {
-			n += int(q.waiters)
-		}
-		return n == 100
+	took := closeWithWaitingReceives(t, vq, urls, func() {
+		time.Sleep(100 * time.Millisecond) // let the host long poll reach the emulator
 	})
-	time.Sleep(100 * time.Millisecond) // let the host long poll reach the emulator
-	start := time.Now()
-	if err := vq.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	took := time.Since(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if !errors.Is(err, ErrClosed) {
-			t.Fatalf("receiver: %v", err)
-		}
-	}
 	t.Logf("Close with 100 waiting receives and a 20 s host long poll in flight on the emulator returned in %v", took)
 }
 
 func TestIntegrationFIFOHost(t *testing.T) {
 	api, host := integrationHost(t, map[string]string{"ContentBasedDeduplication": "true"}, true)
 	vq := integrationClient(t, api)
-	q := mustCreate(t, vq, host, "q.fifo")
+	q := testutil.CreateQueue(t, vq, "q.fifo", hostAttr(host), nil)
 	ctx := context.Background()
 	for i := range 3 {
 		if _, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String(fmt.Sprint(i)),
@@ -210,7 +152,7 @@ func TestIntegrationFIFOHost(t *testing.T) {
 func TestIntegrationFIFOScopesPerQueue(t *testing.T) {
 	api, host := integrationHost(t, map[string]string{"ContentBasedDeduplication": "true"}, true)
 	vq := integrationClient(t, api)
-	a, b := mustCreate(t, vq, host, "a.fifo"), mustCreate(t, vq, host, "b.fifo")
+	a, b := testutil.CreateQueue(t, vq, "a.fifo", hostAttr(host), nil), testutil.CreateQueue(t, vq, "b.fifo", hostAttr(host), nil)
 	ctx := context.Background()
 	for _, u := range []string{a, b} {
 		if _, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(u), MessageBody: aws.String("same"),
@@ -234,7 +176,7 @@ func TestIntegrationFIFOScopesPerQueue(t *testing.T) {
 func TestIntegrationBufferedMessageKeptInvisible(t *testing.T) {
 	api, host := integrationHost(t, map[string]string{"VisibilityTimeout": "2"}, false)
 	vq := integrationClient(t, api)
-	q, busy := mustCreate(t, vq, host, "q"), mustCreate(t, vq, host, "busy")
+	q, busy := testutil.CreateQueue(t, vq, "q", hostAttr(host), nil), testutil.CreateQueue(t, vq, "busy", hostAttr(host), nil)
 	ctx := context.Background()
 	if _, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String("waits")}); err != nil {
 		t.Fatal(err)

@@ -147,40 +147,6 @@ func sendRaw(t testing.TB, api sqsapi.API, host, name string, n int) {
 	}
 }
 
-func createOn(t testing.TB, vq *Client, host, name string, attrs ...string) string {
-	t.Helper()
-	a := map[string]string{sqsapi.HostQueueURLAttribute: host}
-	for i := 0; i+1 < len(attrs); i += 2 {
-		a[attrs[i]] = attrs[i+1]
-	}
-	return testutil.CreateQueue(t, vq, name, a, nil)
-}
-
-func sendTo(t testing.TB, vq *Client, url, body string) {
-	t.Helper()
-	if _, err := vq.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(body)}); err != nil {
-		t.Fatalf("SendMessage to %s: %v", url, err)
-	}
-}
-
-func receiveFrom(t testing.TB, vq *Client, url string, max, wait int32) []types.Message {
-	t.Helper()
-	out, err := vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url),
-		MaxNumberOfMessages: max, WaitTimeSeconds: wait, MessageAttributeNames: []string{"All"},
-		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll}})
-	if err != nil {
-		t.Fatalf("ReceiveMessage from %s: %v", url, err)
-	}
-	return out.Messages
-}
-
-func deleteFrom(t testing.TB, vq *Client, url string, m types.Message) {
-	t.Helper()
-	if _, err := vq.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
-		t.Fatalf("DeleteMessage: %v", err)
-	}
-}
-
 // countingAPI counts host receives, and answers them at once with nothing
 // when early is set (an endpoint that ignores WaitTimeSeconds).
 type countingAPI struct {

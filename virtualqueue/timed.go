@@ -114,7 +114,8 @@ func (c *Client) runTimed(t *timed, next func() (int64, bool), fire func()) {
 	}
 }
 
-// removeFrom takes it out of h if it is in it.
+// removeFrom removes the item at heap index idx from h; a negative idx
+// means the item is not in h, and nothing is done.
 func removeFrom[T deadlineItem](h *deadlines[T], idx int32) {
 	if idx >= 0 {
 		heap.Remove(h, int(idx))

@@ -154,12 +154,8 @@ func TestCreateQueueIdempotent(t *testing.T) {
 		t.Fatalf("retention dropped: %v; want QueueNameExists", err)
 	}
 	// Same name on another host is another queue.
-	other, err := e.srv.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("host2")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := e.vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q"),
-		Attributes: map[string]string{sqsapi.HostQueueURLAttribute: *other.QueueUrl}})
+	other := testutil.CreateQueue(t, e.srv, "host2", nil, nil)
+	out, err := e.vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q"), Attributes: hostAttr(other)})
 	if err != nil || *out.QueueUrl == u1 {
 		t.Fatalf("same name on another host: %v, %v", out, err)
 	}
@@ -493,9 +489,7 @@ func TestDeleteQueueReleasesBuffered(t *testing.T) {
 	}})
 	q := e.create(t, "q")
 	e.create(t, "keep-poller")
-	e.kick(t, q) // the poller lingers on after q is deleted: "keep-poller" is still there
-	e.send(t, q, "x")
-	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
+	e.sendBuffered(t, q, "x") // the poller lingers on after q is deleted: "keep-poller" is still there
 	if _, err := e.vq.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(q)}); err != nil {
 		t.Fatal(err)
 	}
@@ -619,10 +613,7 @@ func TestQueueOperations(t *testing.T) {
 		t.Fatalf("tags %v %v", lt, err)
 	}
 
-	e.kick(t, q)
-	e.send(t, q, "1")
-	e.send(t, q, "2")
-	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 2 })
+	e.sendBuffered(t, q, "1", "2")
 	if _, err := e.vq.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: aws.String(q)}); err != nil {
 		t.Fatal(err)
 	}
@@ -674,11 +665,7 @@ func TestQueueOperations(t *testing.T) {
 func TestPassThrough(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
-	out, err := e.vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("real")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	real := *out.QueueUrl
+	real := testutil.CreateQueue(t, e.vq, "real", nil, nil)
 	if _, err := e.vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(real), MessageBody: aws.String("x")}); err != nil {
 		t.Fatal(err)
 	}
@@ -769,10 +756,7 @@ func TestPollerBackoffFakeClock(t *testing.T) {
 func TestCloseReleasesAndRefuses(t *testing.T) {
 	e := newEnv(t, envOpts{hostAttrs: map[string]string{"VisibilityTimeout": "600"}})
 	q := e.create(t, "q")
-	e.kick(t, q)
-	e.send(t, q, "a")
-	e.send(t, q, "b")
-	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 2 })
+	e.sendBuffered(t, q, "a", "b")
 	ctx := context.Background()
 	if err := e.vq.Close(ctx); err != nil {
 		t.Fatal(err)
@@ -798,43 +782,17 @@ func TestCloseReleasesAndRefuses(t *testing.T) {
 }
 
 // Must show: Close with 100 receives waiting on long polls returns promptly.
+// The fake clock stands still, so neither the receives nor the host long
+// polls ever end by themselves: Close returns only if it ends them.
 func TestCloseWith100WaitingReceives(t *testing.T) {
-	e := newEnv(t, envOpts{opts: func(o *Options) { o.PollersPerHost = 2 }})
-	var wg sync.WaitGroup
-	errs := make(chan error, 100)
+	e := newEnv(t, envOpts{fake: true, opts: func(o *Options) { o.PollersPerHost = 2 }})
 	urls := make([]string, 100)
 	for i := range urls {
 		urls[i] = e.create(t, fmt.Sprint("q", i))
 	}
-	for _, u := range urls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := e.vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(u), WaitTimeSeconds: 20})
-			errs <- err
-		}()
-	}
-	testutil.Eventually(t, "100 waiting", func() bool {
-		e.vq.mu.Lock()
-		defer e.vq.mu.Unlock()
-		n := 0
-		for _, q := range e.vq.queues {
-			n += int(q.waiters)
-		}
-		return n == 100
+	took := closeWithWaitingReceives(t, e.vq, urls, func() {
+		testutil.Eventually(t, "2 host long polls", func() bool { return e.srv.CallCounts()["ReceiveMessage"] == 2 })
 	})
-	start := time.Now()
-	if err := e.vq.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	took := time.Since(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if !errors.Is(err, ErrClosed) {
-			t.Fatalf("receiver got %v", err)
-		}
-	}
 	t.Logf("Close with 100 waiting receives and 2 host long polls in flight returned in %v", took)
 }
 
@@ -850,12 +808,7 @@ func TestTenThousandQueuesNoCalls(t *testing.T) {
 	urls := make([]string, n)
 	start := time.Now()
 	for i := range urls {
-		out, err := e.vq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(fmt.Sprint("vq-", i)),
-			Attributes: map[string]string{sqsapi.HostQueueURLAttribute: e.host, sqsapi.IdleQueueRetentionPeriodAttribute: "300"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		urls[i] = *out.QueueUrl
+		urls[i] = e.create(t, fmt.Sprint("vq-", i), sqsapi.IdleQueueRetentionPeriodAttribute, "300")
 	}
 	created := time.Since(start)
 	if calls := e.srv.CallCounts(); len(calls) != 0 {
@@ -891,10 +844,8 @@ func TestTenThousandQueuesNoCalls(t *testing.T) {
 func TestReceiveVisibilityTimeoutAppliedOnHost(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	q := e.create(t, "q")
-	e.kick(t, q)
-	e.send(t, q, "x")
-	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
-	out, err := e.vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), VisibilityTimeout: 0 + 100})
+	e.sendBuffered(t, q, "x")
+	out, err := e.vq.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), VisibilityTimeout: 100})
 	if err != nil || len(out.Messages) != 1 {
 		t.Fatal(out, err)
 	}
@@ -936,9 +887,7 @@ func TestPollersPerHost(t *testing.T) {
 func TestConcurrentClose(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	q := e.create(t, "q")
-	e.kick(t, q)
-	e.send(t, q, "x")
-	testutil.Eventually(t, "buffered", func() bool { return e.vq.Stats().Buffered == 1 })
+	e.sendBuffered(t, q, "x")
 	var wg sync.WaitGroup
 	for range 5 {
 		wg.Add(1)

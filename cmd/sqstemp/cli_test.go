@@ -53,10 +53,7 @@ func byURL(t *testing.T, rows []map[string]any) map[string]map[string]any {
 func TestQueuesStates(t *testing.T) {
 	srv := newServer(t)
 	f := newFleet(t, srv)
-	stdout, stderr, code := invoke(testEnv(srv), "queues", "-prefix", prefix, "-json")
-	if code != 0 {
-		t.Fatalf("exit %d, stderr %s", code, stderr)
-	}
+	stdout := mustInvoke(t, testEnv(srv), "queues", "-prefix", prefix, "-json")
 	rows := byURL(t, jsonLines(t, stdout))
 	hb := now.Add(-10 * time.Second).Format(time.RFC3339)
 	tests := []struct {
@@ -124,10 +121,7 @@ func TestJSONFieldNames(t *testing.T) {
 func TestQueuesTableIsAligned(t *testing.T) {
 	srv := newServer(t)
 	f := newFleet(t, srv)
-	stdout, _, code := invoke(testEnv(srv), "queues", "-prefix", prefix)
-	if code != 0 {
-		t.Fatalf("exit %d", code)
-	}
+	stdout := mustInvoke(t, testEnv(srv), "queues", "-prefix", prefix)
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
 	header := lines[0]
 	if !strings.HasPrefix(header, "URL ") {
@@ -153,10 +147,7 @@ func TestQueuesTableIsAligned(t *testing.T) {
 func TestSweepDryRunDeletesNothing(t *testing.T) {
 	srv := newServer(t)
 	f := newFleet(t, srv)
-	stdout, stderr, code := invoke(testEnv(srv), "sweep", "-dry-run", "-prefix", prefix, "-json")
-	if code != 0 {
-		t.Fatalf("exit %d, stderr %s", code, stderr)
-	}
+	stdout := mustInvoke(t, testEnv(srv), "sweep", "-dry-run", "-prefix", prefix, "-json")
 	rows := jsonLines(t, stdout)
 	if len(rows) != 1 || rows[0]["url"] != f.idle || rows[0]["action"] != "would-delete" {
 		t.Fatalf("rows %v, want only %s would-delete", rows, f.idle)
@@ -174,10 +165,7 @@ func TestSweepDryRunDeletesNothing(t *testing.T) {
 func TestSweepDeletesIdleQueuesOnly(t *testing.T) {
 	srv := newServer(t)
 	f := newFleet(t, srv)
-	stdout, stderr, code := invoke(testEnv(srv), "sweep", "-prefix", prefix, "-json")
-	if code != 0 {
-		t.Fatalf("exit %d, stderr %s", code, stderr)
-	}
+	stdout := mustInvoke(t, testEnv(srv), "sweep", "-prefix", prefix, "-json")
 	rows := jsonLines(t, stdout)
 	if len(rows) != 1 || rows[0]["url"] != f.idle || rows[0]["action"] != "deleted" {
 		t.Fatalf("rows %v, want only %s deleted", rows, f.idle)
@@ -191,9 +179,9 @@ func TestSweepDeletesIdleQueuesOnly(t *testing.T) {
 		}
 	}
 	// A shorter grace deletes the idle queue that holds messages too.
-	stdout, _, code = invoke(testEnv(srv), "sweep", "-prefix", prefix, "-json", "-non-empty-grace", "1m")
-	if rows := jsonLines(t, stdout); code != 0 || len(rows) != 1 || rows[0]["url"] != f.keptNonEmpty {
-		t.Fatalf("with -non-empty-grace 1m: exit %d, rows %v, want %s deleted", code, rows, f.keptNonEmpty)
+	stdout = mustInvoke(t, testEnv(srv), "sweep", "-prefix", prefix, "-json", "-non-empty-grace", "1m")
+	if rows := jsonLines(t, stdout); len(rows) != 1 || rows[0]["url"] != f.keptNonEmpty {
+		t.Fatalf("with -non-empty-grace 1m: rows %v, want %s deleted", rows, f.keptNonEmpty)
 	}
 }
 
@@ -226,10 +214,7 @@ func TestDLQShowsMessagesWithoutRemovingThem(t *testing.T) {
 		}
 		sent[aws.ToString(out.MessageId)] = g
 	}
-	stdout, stderr, code := invoke(testEnv(srv), "dlq", "-prefix", prefix, "-json")
-	if code != 0 {
-		t.Fatalf("exit %d, stderr %s", code, stderr)
-	}
+	stdout := mustInvoke(t, testEnv(srv), "dlq", "-prefix", prefix, "-json")
 	rows := jsonLines(t, stdout)
 	if len(rows) != len(sent) {
 		t.Fatalf("shown %d messages, want %d: %v", len(rows), len(sent), rows)

@@ -39,6 +39,17 @@ func invoke(e env, args ...string) (stdout, stderr string, code int) {
 	return out.String(), errOut.String(), code
 }
 
+// mustInvoke runs the command with args and returns its stdout, failing
+// the test unless it exits 0.
+func mustInvoke(t *testing.T, e env, args ...string) string {
+	t.Helper()
+	stdout, stderr, code := invoke(e, args...)
+	if code != 0 {
+		t.Fatalf("%v: exit %d, stderr %s", args, code, stderr)
+	}
+	return stdout
+}
+
 // tags returns the sweeper's tags for a queue with the given retention and
 // last heartbeat.
 func tags(retention string, heartbeat time.Time) map[string]string {

@@ -149,16 +149,7 @@ func TestIntegrationSendAndAck(t *testing.T) {
 	if st := a.Stats(); st.Failed != 0 || st.Stale+st.Succeeded != n+2 {
 		t.Errorf("acker after stale requests: %+v", st)
 	}
-	attrs, err := api.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url,
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range attrs.Attributes {
-		if v != "0" {
-			t.Errorf("%s = %s after deleting everything", k, v)
-		}
-	}
+	assertEmpty(t, api, url)
 }
 
 // Large messages are batched within the 256 KiB payload limit, so the
@@ -202,26 +193,7 @@ func BenchmarkSenderEmulator(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl})
-			s := NewSender(client)
-			body := "x"
-			b.ResetTimer()
-			var wg sync.WaitGroup
-			for g := range c {
-				wg.Go(func() {
-					for i := g; i < b.N; i += c {
-						if _, err := s.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: &body}); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			b.StopTimer()
-			_ = s.Close(context.Background())
-			st := s.Stats()
-			b.ReportMetric(st.MessagesPerCall, "msgs/call")
-			b.ReportMetric(st.MeanBatchSize, "msgs/batch")
+			benchSends(b, client, *q.QueueUrl, c)
 		})
 	}
 }

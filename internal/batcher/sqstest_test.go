@@ -10,17 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sqstemp/sqstemp/internal/testutil"
+	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/sqstest"
 )
-
-func newQueue(tb testing.TB, srv *sqstest.Server, name string) string {
-	tb.Helper()
-	out, err := srv.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: &name})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return *out.QueueUrl
-}
 
 // TestAgainstSQSTest sends concurrently through a Sender to an in-memory SQS
 // whose calls take a little while (so sends overlap), receives everything,
@@ -29,7 +22,7 @@ func newQueue(tb testing.TB, srv *sqstest.Server, name string) string {
 func TestAgainstSQSTest(t *testing.T) {
 	srv := sqstest.New()
 	defer srv.Close()
-	url := newQueue(t, srv, "batcher-it")
+	url := testutil.CreateQueue(t, srv, "batcher-it", nil, nil)
 	for _, op := range []string{"SendMessage", "SendMessageBatch"} {
 		srv.InjectFault(op, sqstest.Fault{Delay: time.Millisecond})
 	}
@@ -90,7 +83,14 @@ func TestAgainstSQSTest(t *testing.T) {
 	if st := a.Stats(); st.Succeeded != n || st.Calls["DeleteMessageBatch"] != n/10 {
 		t.Errorf("acker: %+v", st)
 	}
-	attrs, err := srv.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url,
+	assertEmpty(t, srv, url)
+}
+
+// assertEmpty fails the test unless the queue at url holds no message,
+// visible or in flight.
+func assertEmpty(t *testing.T, api sqsapi.API, url string) {
+	t.Helper()
+	attrs, err := api.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url,
 		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
 	if err != nil {
 		t.Fatal(err)
@@ -111,35 +111,42 @@ func BenchmarkSender(b *testing.B) {
 			b.Run(fmt.Sprintf("rtt=%v/c=%d", rtt, c), func(b *testing.B) {
 				srv := sqstest.New()
 				defer srv.Close()
-				url := newQueue(b, srv, "bench")
+				url := testutil.CreateQueue(b, srv, "bench", nil, nil)
 				if rtt > 0 {
 					for _, op := range []string{"SendMessage", "SendMessageBatch"} {
 						srv.InjectFault(op, sqstest.Fault{Delay: rtt})
 					}
 				}
-				s := NewSender(srv)
-				body := "x"
-				b.ResetTimer()
-				var wg sync.WaitGroup
-				for g := range c {
-					wg.Go(func() {
-						for i := g; i < b.N; i += c {
-							if _, err := s.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: &body}); err != nil {
-								b.Error(err)
-								return
-							}
-						}
-					})
-				}
-				wg.Wait()
-				b.StopTimer()
-				_ = s.Close(context.Background())
-				st := s.Stats()
-				b.ReportMetric(st.MessagesPerCall, "msgs/call")
-				b.ReportMetric(st.MeanBatchSize, "msgs/batch")
+				benchSends(b, srv, url, c)
 			})
 		}
 	}
+}
+
+// benchSends sends b.N messages to url through a Sender over api from c
+// goroutines at once, timed, and reports the messages per call and the
+// mean batch size.
+func benchSends(b *testing.B, api sqsapi.API, url string, c int) {
+	s := NewSender(api)
+	body := "x"
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for g := range c {
+		wg.Go(func() {
+			for i := g; i < b.N; i += c {
+				if _, err := s.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: &body}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	_ = s.Close(context.Background())
+	st := s.Stats()
+	b.ReportMetric(st.MessagesPerCall, "msgs/call")
+	b.ReportMetric(st.MeanBatchSize, "msgs/batch")
 }
 
 // BenchmarkAcker reports deletes per DeleteMessageBatch call when C
@@ -149,7 +156,7 @@ func BenchmarkAcker(b *testing.B) {
 		b.Run(fmt.Sprintf("c=%d", c), func(b *testing.B) {
 			srv := sqstest.New()
 			defer srv.Close()
-			url := newQueue(b, srv, "bench")
+			url := testutil.CreateQueue(b, srv, "bench", nil, nil)
 			a := NewAcker(srv)
 			b.ResetTimer()
 			var wg sync.WaitGroup

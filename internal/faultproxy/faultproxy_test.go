@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
-	"go.uber.org/goleak"
 
 	"github.com/sqstemp/sqstemp/internal/awsclient"
 	"github.com/sqstemp/sqstemp/internal/emulator"
@@ -42,17 +41,19 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
-	code := m.Run()
+	testutil.VerifyTestMain(stopEmulatorAfter{m})
+}
+
+// stopEmulatorAfter runs the tests and then stops the shared emulator, so
+// that the leak check runs without its goroutines.
+type stopEmulatorAfter struct{ m *testing.M }
+
+func (s stopEmulatorAfter) Run() int {
+	code := s.m.Run()
 	if emu != nil {
 		emu.Stop()
 	}
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	return code
 }
 
 func endpoint(t *testing.T) string {

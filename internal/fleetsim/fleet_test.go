@@ -3,8 +3,9 @@ package fleetsim
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -333,13 +334,8 @@ func callService(ctx context.Context, p *process, reqQueue string, rnd *rand.Ran
 }
 
 func opsLine(m map[string]float64) string {
-	ops := make([]string, 0, len(m))
-	for op := range m {
-		ops = append(ops, op)
-	}
-	sort.Strings(ops)
 	var b strings.Builder
-	for _, op := range ops {
+	for _, op := range slices.Sorted(maps.Keys(m)) {
 		fmt.Fprintf(&b, "%s %.1f, ", op, m[op])
 	}
 	return strings.TrimSuffix(b.String(), ", ")

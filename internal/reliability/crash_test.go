@@ -1,12 +1,10 @@
 package reliability
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/sqstemp/sqstemp/internal/awsclient"
 	"github.com/sqstemp/sqstemp/internal/emulator"
+	"github.com/sqstemp/sqstemp/internal/testutil"
 	"github.com/sqstemp/sqstemp/requester"
 	"github.com/sqstemp/sqstemp/responder"
 	"github.com/sqstemp/sqstemp/sqsapi"
@@ -57,7 +56,8 @@ func crashTempQueueOptions(prefix string) tempqueue.Options {
 
 // crashChild runs a requester against the endpoint in SQSTEMP_SQS_ENDPOINT
 // with crashRequests requests waiting on the queue in crashQueueEnv (which
-// nobody serves), prints "READY <host queue URL>" and waits to be killed.
+// nobody serves), tells the test its host queue URL (testutil.ChildReady)
+// and waits to be killed.
 func crashChild() int {
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "crash child:", err)
@@ -89,49 +89,18 @@ func crashChild() int {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	fmt.Printf("READY %s\n", r.HostQueueURL())
+	testutil.ChildReady(r.HostQueueURL())
 	select {} // mid-request, until SIGKILL
 }
 
 // startCrashChild starts a child and returns it with its host queue URL.
-func startCrashChild(t *testing.T, endpoint, prefix, queueURL string, sweep bool) (*exec.Cmd, string) {
+func startCrashChild(t *testing.T, endpoint, prefix, queueURL string, sweep bool) (*testutil.Child, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"=1", awsclient.EndpointEnv+"="+endpoint,
-		crashPrefixEnv+"="+prefix, crashQueueEnv+"="+queueURL)
+	env := []string{awsclient.EndpointEnv + "=" + endpoint, crashPrefixEnv + "=" + prefix, crashQueueEnv + "=" + queueURL}
 	if sweep {
-		cmd.Env = append(cmd.Env, crashSweepEnv+"=1")
+		env = append(env, crashSweepEnv+"=1")
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if host, ok := strings.CutPrefix(sc.Text(), "READY "); ok {
-				lines <- host
-			}
-		}
-		close(lines)
-	}()
-	select {
-	case host, ok := <-lines:
-		if ok {
-			return cmd, host
-		}
-	case <-time.After(time.Minute):
-	}
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
-	t.Fatalf("crash child did not get ready (%v); stderr:\n%s", cmd.ProcessState, stderr.String())
-	return nil, ""
+	return testutil.StartChild(t, crashChildEnv, env...)
 }
 
 // TestCrashLeavesNoQueues: processes running a requester are killed with
@@ -160,21 +129,18 @@ func TestCrashLeavesNoQueues(t *testing.T) {
 	// A prefix of this test's own (the default one and a letter, so the
 	// responder's default allow rule still applies).
 	prefix := sqsapi.DefaultQueuePrefix + "C"
-	abandoned := createQueue(t, api, "crash-abandoned-requests", nil)
-	served := createQueue(t, api, "crash-requests", nil)
+	abandoned := testutil.CreateQueue(t, api, "crash-abandoned-requests", nil, nil)
+	served := testutil.CreateQueue(t, api, "crash-requests", nil, nil)
 
 	var hosts []string
-	var cmds []*exec.Cmd
+	var kids []*testutil.Child
 	for range children {
-		cmd, host := startCrashChild(t, em.Endpoint(), prefix, abandoned, childrenSweep)
-		cmds = append(cmds, cmd)
+		kid, host := startCrashChild(t, em.Endpoint(), prefix, abandoned, childrenSweep)
+		kids = append(kids, kid)
 		hosts = append(hosts, host)
 	}
-	for _, cmd := range cmds {
-		if err := cmd.Process.Signal(os.Kill); err != nil { // SIGKILL
-			t.Fatal(err)
-		}
-		_ = cmd.Wait()
+	for _, kid := range kids {
+		kid.Kill() // SIGKILL
 	}
 	killed := time.Now()
 	before := listPrefix(t, api, prefix)
@@ -188,12 +154,12 @@ func TestCrashLeavesNoQueues(t *testing.T) {
 	// The restarted requester works at once.
 	r, err := requester.New(ctx, api, func(o *requester.Options) {
 		o.TempQueue = crashTempQueueOptions(prefix)
-		o.Logger = logger(t)
+		o.Logger = testutil.Logger(t)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp := responder.New(api, func(o *responder.Options) { o.Logger = logger(t); o.WaitTime = time.Second })
+	resp := responder.New(api, func(o *responder.Options) { o.Logger = testutil.Logger(t); o.WaitTime = time.Second })
 	sctx, stopServe := context.WithCancel(ctx)
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- resp.Serve(sctx, served, newEchoHandler()) }()
@@ -248,7 +214,7 @@ func TestCrashLeavesNoQueues(t *testing.T) {
 
 	// Late responses to the dead requesters are stale replies: dropped
 	// (and their requests deleted), no queue recreated.
-	late := responder.New(api, func(o *responder.Options) { o.Logger = logger(t); o.WaitTime = time.Second })
+	late := responder.New(api, func(o *responder.Options) { o.Logger = testutil.Logger(t); o.WaitTime = time.Second })
 	lctx, stopLate := context.WithCancel(ctx)
 	lateDone := make(chan error, 1)
 	go func() { lateDone <- late.Serve(lctx, abandoned, newEchoHandler()) }()

@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"context"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -18,21 +17,10 @@ import (
 	"github.com/sqstemp/sqstemp/internal/awsclient"
 	"github.com/sqstemp/sqstemp/internal/emulator"
 	"github.com/sqstemp/sqstemp/internal/faultproxy"
-	"github.com/sqstemp/sqstemp/internal/testutil"
-	"github.com/sqstemp/sqstemp/sqsapi"
 )
 
 // long reports whether the long variants were asked for (SQSTEMP_LONG=1).
 func long() bool { return os.Getenv("SQSTEMP_LONG") == "1" }
-
-// logger and createQueue are for crash_test.go, until it uses
-// internal/testutil as the other tests of the package do.
-func logger(t testing.TB) *slog.Logger { return testutil.Logger(t) }
-
-func createQueue(t *testing.T, api sqsapi.API, name string, attrs map[string]string) string {
-	t.Helper()
-	return testutil.CreateQueue(t, api, name, attrs, nil)
-}
 
 // emuEnv is a private emulator with a fault proxy in front of it, and SDK
 // clients over each whose HTTP connections the test owns (so that a leak

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,11 +53,7 @@ func (h *echoHandler) ServeSQS(_ context.Context, m types.Message) (*sqs.SendMes
 func (h *echoHandler) snapshot() map[string]int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make(map[string]int, len(h.seen))
-	for k, v := range h.seen {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(h.seen)
 }
 
 func strAttr(v string) types.MessageAttributeValue {
@@ -225,13 +222,8 @@ func faultSummary(c faultproxy.OpCounts) string {
 }
 
 func byOp(counts map[string]faultproxy.OpCounts) string {
-	ops := make([]string, 0, len(counts))
-	for op := range counts {
-		ops = append(ops, op)
-	}
-	sort.Strings(ops)
 	var b strings.Builder
-	for _, op := range ops {
+	for _, op := range slices.Sorted(maps.Keys(counts)) {
 		c := counts[op]
 		fmt.Fprintf(&b, "\n  %-28s %6d requests, %5d faults", op, c.Requests, c.Injected())
 	}

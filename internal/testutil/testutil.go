@@ -75,7 +75,9 @@ func LeakOptions() []goleak.Option {
 }
 
 // VerifyTestMain runs the tests and fails the package if any goroutine is
-// left running afterwards (see LeakOptions).
-func VerifyTestMain(m *testing.M, more ...goleak.Option) {
+// left running afterwards (see LeakOptions). m is the package's *testing.M,
+// or a wrapper whose Run also stops what the tests shared (such as an
+// emulator) before the check.
+func VerifyTestMain(m goleak.TestingM, more ...goleak.Option) {
 	goleak.VerifyTestMain(m, append(LeakOptions(), more...)...)
 }

@@ -1,0 +1,9 @@
+package clock
+
+import (
+	"testing"
+
+	"github.com/sqstemp/sqstemp/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }

@@ -1,0 +1,9 @@
+package fleetsim
+
+import (
+	"testing"
+
+	"github.com/sqstemp/sqstemp/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
