@@ -26,7 +26,7 @@
 //
 // Heartbeats cannot go stale while the process lives. One scheduler
 // goroutine keeps the held queues in a heap by due time and starts the due
-// heartbeats oldest first, up to Options.HeartbeatConcurrency (default 4) at
+// heartbeats oldest first, up to Options.HeartbeatConcurrency (default 16) at
 // once, so a slow or hung call holds up no other queue. Each heartbeat takes
 // a token from the tagging budget (Options.TagBudget: SQS limits tagging
 // actions per account, so the process slows itself down before SQS throttles

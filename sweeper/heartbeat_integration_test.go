@@ -74,7 +74,6 @@ func TestIntegrationSlowTaggingKeepsLiveQueues(t *testing.T) {
 	owner := New(slow, func(o *Options) {
 		o.QueuePrefix = prefix
 		o.TagBudget = ownerBudget
-		o.HeartbeatConcurrency = 32
 		o.Logger = testutil.Logger(t)
 	})
 	defer owner.Close(ctx)
@@ -125,7 +124,7 @@ func TestIntegrationSlowTaggingKeepsLiveQueues(t *testing.T) {
 		}
 	}
 	st, sw, tags := owner.Stats(), s.Stats(), proxy.Counts()["TagQueue"]
-	t.Logf("%d hosts in use for %v, every TagQueue delayed %v, retention 10 s (heartbeat every 2.5 s, timeout 1.25 s), concurrency 32; sweeper period 2 s: "+
+	t.Logf("%d hosts in use for %v, every TagQueue delayed %v, retention 10 s (heartbeat every 2.5 s, timeout 1.25 s), default concurrency; sweeper period 2 s: "+
 		"deleted %d, recreated %d, failed over %d; heartbeats %d (%d failed, %d stale episodes); TagQueue through the proxy %d (delayed %d); sweeper checks %d, deletions %d (of 2 gone queues)",
 		hosts, live, tagDelay, missing, st.Recreated, st.FailedOver, st.Heartbeats, st.HeartbeatFailures, st.StaleHeartbeats, tags.Requests, tags.Delay, sw.ChecksPerformed, sw.QueuesDeleted)
 	if missing != 0 || st.Recreated != 0 || st.FailedOver != 0 {

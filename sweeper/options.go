@@ -32,7 +32,8 @@ type Options struct {
 
 	// HeartbeatConcurrency is how many heartbeats (TagQueue calls) a Client
 	// runs at once, so that slow or hung calls do not hold up the others.
-	// Default (zero or negative) 4.
+	// Default (zero or negative) 16: enough for 30 queues whose TagQueue
+	// takes 1 s with a 10 s retention (a heartbeat every 2.5 s).
 	HeartbeatConcurrency int
 
 	// HeartbeatTimeout bounds each heartbeat call. It is never more than half
@@ -82,7 +83,7 @@ type Options struct {
 
 // Defaults of the Client's heartbeats (see Options).
 const (
-	DefaultHeartbeatConcurrency = 4
+	DefaultHeartbeatConcurrency = 16
 	DefaultHeartbeatTimeout     = 10 * time.Second
 )
 

@@ -36,7 +36,7 @@ type Options struct {
 
 	// HeartbeatConcurrency is how many heartbeats run at once, so that a
 	// slow TagQueue holds up no other host's (sweeper.Options). Negative is
-	// an error. Default (zero) sweeper.DefaultHeartbeatConcurrency (4).
+	// an error. Default (zero) sweeper.DefaultHeartbeatConcurrency (16).
 	HeartbeatConcurrency int
 
 	// TagBudget paces the tagging actions (TagQueue, ListQueueTags...) of
