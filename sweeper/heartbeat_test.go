@@ -276,7 +276,11 @@ func TestHeartbeatWritesTheTimeOfItsCall(t *testing.T) {
 				t.Errorf("%s: heartbeat made at %v wrote %s, want %s", c.url, c.at.Sub(b.t0), c.value, want)
 			}
 		}
-		if last := calls[len(calls)-1].at.Sub(b.t0); last < 8*time.Second {
+		var last time.Duration // calls are listed as they end: the slow one ends late
+		for _, c := range calls {
+			last = max(last, c.at.Sub(b.t0))
+		}
+		if last < 8*time.Second {
 			t.Errorf("the budget did not pace the first heartbeats: the last at %v", last)
 		}
 	})
