@@ -76,6 +76,11 @@ func TestNilInputsNeverPanic(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rq.Close(context.Background())
+	// The requester's host queue gets its first heartbeat at once, in the
+	// background: let it land before counting calls.
+	testutil.Eventually(t, "the requester's first heartbeat", func() bool {
+		return rq.Stats().TempQueue.Heartbeats.Heartbeats >= 1
+	})
 	rs := responder.New(srv)
 	reqQ := testutil.CreateQueue(t, srv, "nil-input-requests", nil, nil)
 	reply := types.Message{MessageAttributes: map[string]types.MessageAttributeValue{
