@@ -3,6 +3,7 @@ package requester_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -87,10 +88,12 @@ func TestResponseMD5OfMessageAttributes(t *testing.T) {
 }
 
 // cancelOnResponse is an API whose receives from the requester's host queue
-// cancel the caller's ctx just before they return a response: the response
-// and the end of the caller's wait arrive together.
+// end the caller's ctx when they return a response: at once (before the
+// response reaches the caller) or, with jitter, a few microseconds later
+// (while it is being handed over).
 type cancelOnResponse struct {
 	sqsapi.API
+	jitter time.Duration // 0: cancel before the receive returns
 	mu     sync.Mutex
 	cancel context.CancelFunc
 }
@@ -99,10 +102,15 @@ func (c *cancelOnResponse) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMe
 	out, err := c.API.ReceiveMessage(ctx, in, optFns...)
 	if err == nil && len(out.Messages) > 0 && strings.Contains(aws.ToString(in.QueueUrl), sqsapi.DefaultQueuePrefix) {
 		c.mu.Lock()
-		if c.cancel != nil {
-			c.cancel()
-		}
+		cancel := c.cancel
 		c.mu.Unlock()
+		switch {
+		case cancel == nil:
+		case c.jitter == 0:
+			cancel()
+		default:
+			time.AfterFunc(rand.N(c.jitter), cancel)
+		}
 	}
 	return out, err
 }
@@ -110,37 +118,48 @@ func (c *cancelOnResponse) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMe
 // TestResponseAsCallerGivesUp: a response that arrives just as the caller's
 // ctx ends is either returned or deleted at once, never left in flight to
 // come back later as an orphan (the host's visibility timeout here is
-// 12 h: a response left in flight would stay there).
+// 12 h: a response left in flight would stay there). The ctx ends either
+// inside the host receive or up to 30 µs after it, while the response is
+// handed to the caller.
 func TestResponseAsCallerGivesUp(t *testing.T) {
-	srv := newServer(t)
-	api := &cancelOnResponse{API: srv}
-	g := newRig(t, api, rigOpts{reqOpts: func(o *requester.Options) { o.ResponseVisibilityTimeout = 12 * time.Hour }})
-	const n = 40
-	returned := 0
-	for range n {
-		ctx, cancel := context.WithCancel(context.Background())
-		api.mu.Lock()
-		api.cancel = cancel
-		api.mu.Unlock()
-		m, err := g.call(ctx, "now", nil)
-		cancel()
-		switch {
-		case err == nil && aws.ToString(m.Body) == "re: now":
-			returned++
-		case errors.Is(err, context.Canceled):
-		default:
-			t.Fatalf("call: %v, %v", m, err)
-		}
-	}
-	host := g.req.HostQueueURL()
-	testutil.Eventually(t, "every response deleted from the host", func() bool {
-		v, f := queueCounts(t, srv, host)
-		return v == "0" && f == "0"
-	})
-	st := g.req.Stats()
-	t.Logf("%d calls: %d returned, %d deleted as late, %d as orphans", n, returned, st.LateResponses, st.Orphans)
-	if int64(returned)+st.LateResponses+st.Orphans < n {
-		t.Errorf("returned %d + late %d + orphans %d < %d calls", returned, st.LateResponses, st.Orphans, n)
+	for _, tc := range []struct {
+		name   string
+		jitter time.Duration
+		calls  int
+	}{
+		{"in the receive", 0, 40},
+		{"during the handover", 30 * time.Microsecond, 500},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t)
+			api := &cancelOnResponse{API: srv, jitter: tc.jitter}
+			g := newRig(t, api, rigOpts{reqOpts: func(o *requester.Options) { o.ResponseVisibilityTimeout = 12 * time.Hour }})
+			returned := 0
+			for range tc.calls {
+				ctx, cancel := context.WithCancel(context.Background())
+				api.mu.Lock()
+				api.cancel = cancel
+				api.mu.Unlock()
+				m, err := g.call(ctx, "now", nil)
+				cancel()
+				switch {
+				case err == nil && aws.ToString(m.Body) == "re: now":
+					returned++
+				case errors.Is(err, context.Canceled):
+				default:
+					t.Fatalf("call: %v, %v", m, err)
+				}
+			}
+			host := g.req.HostQueueURL()
+			testutil.Eventually(t, "every response deleted from the host", func() bool {
+				v, f := queueCounts(t, srv, host)
+				return v == "0" && f == "0"
+			})
+			st := g.req.Stats()
+			if int64(returned)+st.LateResponses+st.Orphans < int64(tc.calls) {
+				t.Errorf("returned %d + late %d + orphans %d < %d calls", returned, st.LateResponses, st.Orphans, tc.calls)
+			}
+		})
 	}
 }
 
@@ -156,6 +175,16 @@ func TestResponseDeletesFollowFailover(t *testing.T) {
 	if _, err := srv.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &host}); err != nil {
 		t.Fatal(err)
 	}
+	// The next call polls the host, finds it gone and fails over (an idle
+	// requester finds out at its next heartbeat).
+	done := make(chan error, 1)
+	go func() {
+		m, err := g.call(ctx, "ping", nil)
+		if err == nil && aws.ToString(m.Body) != "pong" {
+			err = errors.New("wrong response " + aws.ToString(m.Body))
+		}
+		done <- err
+	}()
 	name := host[strings.LastIndex(host, "/")+1:]
 	var failover string
 	testutil.Eventually(t, "the requester fails over", func() bool {
@@ -165,15 +194,6 @@ func TestResponseDeletesFollowFailover(t *testing.T) {
 		}
 		return err == nil
 	})
-
-	done := make(chan error, 1)
-	go func() {
-		m, err := g.call(ctx, "ping", nil)
-		if err == nil && aws.ToString(m.Body) != "pong" {
-			err = errors.New("wrong response " + aws.ToString(m.Body))
-		}
-		done <- err
-	}()
 	// The response reaches the failover queue (as a send through a layer
 	// that knows about the failover would), for the request's virtual queue.
 	out, err := srv.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &g.queueURL, WaitTimeSeconds: 20, MessageAttributeNames: []string{"All"}})
