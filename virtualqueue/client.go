@@ -74,7 +74,6 @@ type vqueue struct {
 }
 
 func (q *vqueue) hostURL() string { return q.url[:q.hostLen] }
-func (q *vqueue) name() string    { return q.url[q.hostLen+1:] }
 
 // New returns a Client over api. Pollers start when a receive on a virtual
 // queue needs them, so New itself starts no goroutine.

@@ -305,9 +305,10 @@ var md5Attrs = map[string]types.MessageAttributeValue{
 	"bin": {DataType: aws.String("Binary"), BinaryValue: []byte{0, 1, 2}},
 }
 
-// The SDK checks MD5OfMessageAttributes against its own computation on every
-// SendMessage, so a backend reached through *sqs.Client that passes this test
-// computes it as SQS does.
+// md5AttrsSum is the MD5OfMessageAttributes of md5Attrs. The SDK checks
+// MD5OfMessageAttributes against its own computation on every SendMessage,
+// so a backend reached through *sqs.Client that passes this test computes it
+// as SQS does.
 const md5AttrsSum = "bf06c765e01e6b9d6b92ceaae958fc9c"
 
 func messageTests() []testCase {
