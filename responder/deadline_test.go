@@ -78,3 +78,34 @@ func TestDeadlines(t *testing.T) {
 		}
 	})
 }
+
+// TestDeadlineOfRequest: responder.Deadline reads the deadline a requester
+// sent (milliseconds, as on the wire) and nothing else.
+func TestDeadlineOfRequest(t *testing.T) {
+	at := time.UnixMilli(1_800_000_000_123)
+	for _, tc := range []struct {
+		name     string
+		dataType string
+		value    string
+		want     time.Time
+		ok       bool
+	}{
+		{"requester's", "Number", "1800000000123", at, true},
+		{"custom number type", "Number.ms", "1800000000123", at, true},
+		{"string", "String", "1800000000123", time.Time{}, false},
+		{"not a number", "Number", "soon", time.Time{}, false},
+		{"negative", "Number", "-5", time.Time{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := types.Message{MessageAttributes: map[string]types.MessageAttributeValue{
+				sqsapi.DeadlineAttribute: {DataType: aws.String(tc.dataType), StringValue: aws.String(tc.value)}}}
+			got, ok := responder.Deadline(m)
+			if ok != tc.ok || !got.Equal(tc.want) {
+				t.Errorf("Deadline = %v, %v; want %v, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+	if _, ok := responder.Deadline(types.Message{}); ok {
+		t.Error("a request without the attribute has a deadline")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -15,6 +16,7 @@ import (
 	"github.com/sqstemp/sqstemp/internal/batcher"
 	"github.com/sqstemp/sqstemp/internal/callcount"
 	"github.com/sqstemp/sqstemp/internal/rpcotel"
+	"github.com/sqstemp/sqstemp/internal/rpcwire"
 	"github.com/sqstemp/sqstemp/sqsapi"
 	"github.com/sqstemp/sqstemp/virtualqueue"
 )
@@ -116,6 +118,17 @@ func New(api sqsapi.API, optFns ...func(*Options)) *Responder {
 func IsResponseRequested(m types.Message) bool {
 	_, ok := responseQueueURL(m)
 	return ok
+}
+
+// Deadline returns the deadline of the call that sent request: the
+// deadline its caller's ctx had, which requester sends in the
+// SqstempDeadline attribute. ok is false for a request without one (or
+// with one that does not parse), such as the Java client's. Serve applies
+// deadlines itself; code that answers through SendResponse outside Serve (a
+// Lambda function, say) uses Deadline to skip requests nobody waits for any
+// more and to bound its work.
+func Deadline(request types.Message) (deadline time.Time, ok bool) {
+	return rpcwire.Deadline(request.MessageAttributes)
 }
 
 func responseQueueURL(m types.Message) (string, bool) {

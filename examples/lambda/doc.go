@@ -26,7 +26,10 @@
 // would be deleted as if answered. A reply that cannot ever be delivered is
 // not a failure: the requester is gone (its reply queue no longer exists)
 // or its reply queue is not one this responder may write to (see package
-// responder); such records are logged and dropped.
+// responder); such records are logged and dropped. So is a request whose
+// caller's deadline (responder.Deadline) passed more than 2 s ago: nobody
+// waits for its answer any more. A live request's work gets a ctx with its
+// caller's deadline.
 //
 // Build and deploy (the provided.al2023 runtime, arm64 or x86_64):
 //

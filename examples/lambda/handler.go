@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +18,11 @@ import (
 
 // maxConcurrency bounds the records of one event handled at once.
 const maxConcurrency = 10
+
+// deadlineSkew is the clock-skew allowance for request deadlines, as
+// responder.Options.DeadlineSkew's default: a request whose caller's
+// deadline passed more than this long ago is dropped unanswered.
+const deadlineSkew = 2 * time.Second
 
 // handler answers the requests of Lambda SQS events.
 type handler struct {
@@ -71,6 +77,17 @@ func (h *handler) handleRecord(ctx context.Context, rec events.SQSMessage) (err 
 		}
 	}()
 	req := toMessage(rec)
+	if deadline, ok := responder.Deadline(req); ok {
+		if time.Now().After(deadline.Add(deadlineSkew)) {
+			// Its caller gave up: answering would only make an orphan.
+			// Success, so that Lambda deletes it.
+			h.log.Debug("request expired; dropped unanswered", "messageId", rec.MessageId, "deadline", deadline)
+			return nil
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
 	body, err := h.answer(ctx, aws.ToString(req.Body))
 	if err != nil {
 		return err

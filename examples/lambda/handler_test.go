@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -213,5 +216,48 @@ func TestLambdaEventJSON(t *testing.T) {
 	if !responder.IsResponseRequested(m) || aws.ToString(m.Body) != "hello" || string(m.MessageAttributes["Blob"].BinaryValue) != "1100" ||
 		aws.ToString(m.MessageAttributes["Blob"].DataType) != "Binary" || m.Attributes["ApproximateReceiveCount"] != "1" {
 		t.Errorf("decoded %+v", m)
+	}
+}
+
+// TestHandlerSkipsExpiredRequests: a request whose caller's deadline passed
+// (beyond the skew allowance) is dropped unanswered and not reported as a
+// failure (Lambda deletes it); a live one is answered within its caller's
+// deadline.
+func TestHandlerSkipsExpiredRequests(t *testing.T) {
+	srv := sqstest.New()
+	defer srv.Close()
+	deadline := func(d time.Time) map[string]events.SQSMessageAttribute {
+		ms := strconv.FormatInt(d.UnixMilli(), 10)
+		return map[string]events.SQSMessageAttribute{
+			sqsapi.ResponseQueueURLAttribute: {DataType: "String", StringValue: aws.String("https://sqs.us-east-1.amazonaws.com/000000000000/" + sqsapi.DefaultQueuePrefix + "gone#vq")},
+			sqsapi.DeadlineAttribute:         {DataType: "Number", StringValue: aws.String(ms)},
+		}
+	}
+	live := time.Now().Add(time.Minute).Truncate(time.Millisecond)
+	var mu sync.Mutex
+	answered := map[string]time.Time{}
+	h := newHandler(srv, func(ctx context.Context, body string) (string, error) {
+		d, _ := ctx.Deadline()
+		mu.Lock()
+		answered[body] = d
+		mu.Unlock()
+		return body, nil
+	})
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "expired", Body: "expired", MessageAttributes: deadline(time.Now().Add(-deadlineSkew - time.Second))},
+		{MessageId: "live", Body: "live", MessageAttributes: deadline(live)},
+	}}
+	resp, err := h.Handle(context.Background(), ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("Handle = %v, %v; want no failures", resp, err)
+	}
+	if _, ok := answered["expired"]; ok {
+		t.Error("the expired request was answered")
+	}
+	if d, ok := answered["live"]; !ok || !d.Equal(live) {
+		t.Errorf("live request answered %v with deadline %v, want its caller's %v", ok, d, live)
+	}
+	if n := srv.CallCounts()["SendMessage"] + srv.CallCounts()["SendMessageBatch"]; n > 1 {
+		t.Errorf("%d sends: only the live request's reply may have been tried", n)
 	}
 }
