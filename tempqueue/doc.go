@@ -37,8 +37,9 @@
 // per virtual queue and message group, and each virtual queue has its own
 // deduplication scope and message groups, so queues never drop or hold back
 // each other's messages; MessageGroupId and MessageDeduplicationId come back
-// as sent. A send without MessageDeduplicationId is deduplicated by content
-// within its virtual queue, whatever ContentBasedDeduplication says (see
+// as sent. A send without MessageDeduplicationId is refused, as SQS refuses
+// it, unless the attributes include ContentBasedDeduplication; then it is
+// deduplicated by content within its virtual queue (see
 // package virtualqueue for what goes on the wire, and the one limit: a
 // message whose queue name and group or deduplication ID together exceed 128
 // characters may carry at most 8 message attributes). FifoThroughputLimit

@@ -2,6 +2,7 @@ package tempqueue_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"testing/synctest"
@@ -81,5 +82,32 @@ func TestGetQueueAttributesOfVirtualQueue(t *testing.T) {
 				t.Errorf("IdleQueueRetentionPeriodSeconds %q, want %q", got, tt.retains)
 			}
 		})
+	}
+}
+
+// TestFIFOSendNeedsDeduplicationID: as on SQS, a send without
+// MessageDeduplicationId to a FIFO queue is refused unless the queue has
+// ContentBasedDeduplication; with it, the send is accepted.
+func TestFIFOSendNeedsDeduplicationID(t *testing.T) {
+	srv := sqstest.New()
+	defer srv.Close()
+	c, err := tempqueue.New(context.Background(), srv, func(o *tempqueue.Options) { o.Logger = testutil.Quiet; o.DisableSweeper = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	for _, tc := range []struct {
+		name, cbd string
+		ok        bool
+	}{
+		{"plain.fifo", "false", false},
+		{"content.fifo", "true", true},
+	} {
+		q := testutil.CreateQueue(t, c, tc.name, map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": tc.cbd}, nil)
+		_, err := c.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &q, MessageBody: aws.String("x"), MessageGroupId: aws.String("g")})
+		var bad *sqsapi.InvalidParameterError
+		if refused := errors.As(err, &bad) && bad.Param == "MessageDeduplicationId"; refused == tc.ok || (tc.ok && err != nil) {
+			t.Errorf("%s (ContentBasedDeduplication %s): send without MessageDeduplicationId: %v; want accepted %v", tc.name, tc.cbd, err, tc.ok)
+		}
 	}
 }

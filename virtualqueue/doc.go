@@ -103,10 +103,13 @@
 // is "sha256-" and the unpadded base64url SHA-256 of "N/<id>", and the user's
 // IDs travel in the message attribute "__sqstemp.FifoIds" ("<group>\n<dedup>",
 // a part empty when not needed), so such a message may carry at most 8
-// attributes of its own. A send without MessageDeduplicationId is
-// deduplicated by content within its virtual queue (whatever the host's
-// ContentBasedDeduplication), its ID being the hex SHA-256 of the body, the
-// ID SQS reports for content-based deduplication. On receive the
+// attributes of its own. A send without MessageDeduplicationId needs a host
+// with ContentBasedDeduplication, as on SQS (Client reads the host's
+// attributes once to check, and refuses it with an
+// *sqsapi.InvalidParameterError otherwise); it is deduplicated by content
+// within its virtual queue, its ID being the hex SHA-256 of the body, the
+// ID SQS reports for content-based deduplication. ToHost, which has no
+// client, cannot check: it deduplicates such a send by content. On receive the
 // MessageGroupId and MessageDeduplicationId system attributes are the
 // user's, exactly as sent; SequenceNumber is the host's. Group and
 // deduplication IDs are validated as SQS does (1-128 characters,

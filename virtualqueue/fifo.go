@@ -17,7 +17,8 @@ import (
 // deduplication ID d reaches the host with the group ID hostFIFOID(N, g) and
 // the deduplication ID hostFIFOID(N, d): "N/g" when that fits SQS's 128
 // characters, else a hash of it, with g itself carried in the message
-// attribute fifoIDsAttribute. A send without a deduplication ID is
+// attribute fifoIDsAttribute. A send without a deduplication ID (which
+// Client accepts only on a host with ContentBasedDeduplication) is
 // deduplicated by content within its virtual queue: d is the hex SHA-256 of
 // the body, the ID SQS reports for content-based deduplication. On receive,
 // the user's g and d are put back into the MessageGroupId and

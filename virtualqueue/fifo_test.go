@@ -186,12 +186,63 @@ func TestFIFOSendValidation(t *testing.T) {
 	}
 	// Nine attributes fit beside IDs that fit beside the queue name.
 	if _, err := vq.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String("x"),
-		MessageGroupId: aws.String("g"), MessageAttributes: nine}); err != nil {
+		MessageGroupId: aws.String("g"), MessageDeduplicationId: aws.String("d"), MessageAttributes: nine}); err != nil {
 		t.Fatal(err)
 	}
 	if c := srv.CallCounts(); c["SendMessage"] != 1 {
 		t.Fatalf("calls %v, want only the valid send", c)
 	}
+}
+
+// TestFIFOSendWithoutDeduplicationID: a send without a
+// MessageDeduplicationId to a virtual queue on a FIFO host is refused, as
+// SQS refuses it, when the host has no ContentBasedDeduplication (it would
+// otherwise be deduplicated by content, and a second message with the same
+// body silently never delivered); on a host with it, both messages of
+// different bodies arrive and the same body is deduplicated, as SQS does.
+func TestFIFOSendWithoutDeduplicationID(t *testing.T) {
+	t.Run("no content-based deduplication", func(t *testing.T) {
+		e := newHostEnv(t, "host.fifo", map[string]string{"FifoQueue": "true"}, nil, nil)
+		q := URL(e.host, "q.fifo")
+		e.srv.ResetCallCounts()
+		_, err := e.vq.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String("x"),
+			MessageGroupId: aws.String("g")})
+		if !isInvalid(err) || !strings.Contains(err.Error(), "MessageDeduplicationId") {
+			t.Errorf("SendMessage: %v; want an InvalidParameterError about MessageDeduplicationId", err)
+		}
+		_, err = e.vq.SendMessageBatch(context.Background(), &sqs.SendMessageBatchInput{QueueUrl: aws.String(q), Entries: []types.SendMessageBatchRequestEntry{
+			{Id: aws.String("with"), MessageBody: aws.String("x"), MessageGroupId: aws.String("g"), MessageDeduplicationId: aws.String("d")},
+			{Id: aws.String("without"), MessageBody: aws.String("x"), MessageGroupId: aws.String("g")},
+		}})
+		if !isInvalid(err) || !strings.Contains(err.Error(), `entry "without"`) {
+			t.Errorf("SendMessageBatch: %v; want an InvalidParameterError naming entry without", err)
+		}
+		if c := e.srv.CallCounts(); c["SendMessage"]+c["SendMessageBatch"] != 0 {
+			t.Errorf("calls %v, want no send", c)
+		}
+	})
+	t.Run("content-based deduplication", func(t *testing.T) {
+		e := newHostEnv(t, "host.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"}, nil, nil)
+		q := createOn(t, e.vq, e.host, "q.fifo")
+		for _, body := range []string{"a", "b", "a"} {
+			if _, err := e.vq.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String(body),
+				MessageGroupId: aws.String("g")}); err != nil {
+				t.Fatalf("send %s: %v", body, err)
+			}
+		}
+		if c := e.srv.CallCounts(); c["SendMessage"] != 3 || c["GetQueueAttributes"] != 1 {
+			t.Errorf("calls %v, want 3 sends and 1 read of the host", c)
+		}
+		var got []string
+		for len(got) < 2 {
+			m := receiveWithin(t, e.vq, q, 10)
+			got = append(got, aws.ToString(m.Body))
+			deleteFrom(t, e.vq, q, m)
+		}
+		if more := receiveFrom(t, e.vq, q, 10, 1); len(got) != 2 || got[0] != "a" || got[1] != "b" || len(more) != 0 {
+			t.Errorf("received %v then %d more, want [a b] and no more (the second a deduplicated)", got, len(more))
+		}
+	})
 }
 
 // ToHost, which a responder uses with no client, scopes FIFO IDs the same

@@ -16,6 +16,10 @@ import (
 type hostParams struct {
 	visibility int32 // seconds a message received from the host stays invisible
 	explicit   bool  // the pollers ask for visibility on each receive
+	// contentDedup is whether a FIFO host has ContentBasedDeduplication
+	// (assumed when its attributes cannot be read): whether a send to one
+	// of its virtual queues may omit MessageDeduplicationId.
+	contentDedup bool
 }
 
 // hostInfo is what the pollers read of a host queue: its attributes, once.
@@ -44,9 +48,10 @@ const (
 	callTimeout = 30 * time.Second
 )
 
-// hostParams returns the receive parameters of the host at url, reading its
-// attributes on first use (one GetQueueAttributes per host and client).
-func (c *Client) hostParams(url string) (hostParams, error) {
+// hostParams returns the parameters of the host at url, reading its
+// attributes on first use (one GetQueueAttributes per host and client). It
+// returns early with ctx's error when ctx ends.
+func (c *Client) hostParams(ctx context.Context, url string) (hostParams, error) {
 	for {
 		c.mu.Lock()
 		hi := c.infos[url]
@@ -67,21 +72,28 @@ func (c *Client) hostParams(url string) (hostParams, error) {
 				continue
 			case <-c.ctx.Done():
 				return hostParams{}, c.ctx.Err()
+			case <-ctx.Done():
+				return hostParams{}, ctx.Err()
 			}
 		}
 		hi.reading, hi.ready = true, make(chan struct{})
 		c.mu.Unlock()
-		return c.readHost(url, hi)
+		return c.readHost(ctx, url, hi)
 	}
 }
 
 // readHost reads the attributes of the host at url into hi, giving up on
-// them after maxInfoFailures failures in a row.
-func (c *Client) readHost(url string, hi *hostInfo) (hostParams, error) {
-	ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
+// them after maxInfoFailures failures in a row. A read that ends because
+// ctx (or the client) ended is not a failure.
+func (c *Client) readHost(ctx context.Context, url string, hi *hostInfo) (hostParams, error) {
+	callCtx, cancel := context.WithTimeout(c.ctx, callTimeout)
 	defer cancel()
-	out, err := c.api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameVisibilityTimeout, types.QueueAttributeNameRedrivePolicy}})
+	defer context.AfterFunc(ctx, cancel)()
+	names := []types.QueueAttributeName{types.QueueAttributeNameVisibilityTimeout, types.QueueAttributeNameRedrivePolicy}
+	if isFIFOHost(url) {
+		names = append(names, types.QueueAttributeNameContentBasedDeduplication)
+	}
+	out, err := c.api.GetQueueAttributes(callCtx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: names})
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	hi.reading = false
@@ -90,13 +102,16 @@ func (c *Client) readHost(url string, hi *hostInfo) (hostParams, error) {
 		if c.ctx.Err() != nil {
 			return hostParams{}, c.ctx.Err()
 		}
+		if ctx.Err() != nil {
+			return hostParams{}, ctx.Err()
+		}
 		hi.failures++
 		if hi.failures < maxInfoFailures {
 			return hostParams{}, fmt.Errorf("reading the host queue's attributes: %w", err)
 		}
-		hi.params, hi.done = hostParams{visibility: fallbackVisibility, explicit: true}, true
-		c.log.Warn("virtualqueue: cannot read the host queue's attributes; receiving with a 30 s visibility timeout, and a RedrivePolicy, if any, is not checked",
-			"host", url, "err", err)
+		hi.params, hi.done = hostParams{visibility: fallbackVisibility, explicit: true, contentDedup: true}, true
+		c.log.Warn("virtualqueue: cannot read the host queue's attributes; receiving with a 30 s visibility timeout, a RedrivePolicy, if any, "+
+			"is not checked, and a FIFO host is taken to have ContentBasedDeduplication", "host", url, "err", err)
 		return hi.params, nil
 	}
 	p := hostParams{visibility: fallbackVisibility}
@@ -106,6 +121,7 @@ func (c *Client) readHost(url string, hi *hostInfo) (hostParams, error) {
 	if p.visibility < minVisibility {
 		p.visibility, p.explicit = minVisibility, true
 	}
+	p.contentDedup = out.Attributes[string(types.QueueAttributeNameContentBasedDeduplication)] == "true"
 	if rp := out.Attributes[string(types.QueueAttributeNameRedrivePolicy)]; rp != "" {
 		c.log.Warn("virtualqueue: the host queue has a RedrivePolicy; buffered messages are kept invisible so that "+
 			"a message counts one receive per delivery to a consumer, but a message left on the host because a buffer "+

@@ -2,6 +2,7 @@ package virtualqueue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"testing"
@@ -148,6 +149,28 @@ func TestIntegrationFIFOHost(t *testing.T) {
 		if _, err := vq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: m.ReceiptHandle}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// On the emulator, a FIFO host without ContentBasedDeduplication is read as
+// such: a send without MessageDeduplicationId is refused before any send,
+// one with it goes through.
+func TestIntegrationFIFOHostWithoutContentDeduplication(t *testing.T) {
+	api, host := integrationHost(t, nil, true)
+	vq := integrationClient(t, api)
+	q := testutil.CreateQueue(t, vq, "q.fifo", hostAttr(host), nil)
+	ctx := context.Background()
+	_, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String("x"), MessageGroupId: aws.String("g")})
+	var bad *sqsapi.InvalidParameterError
+	if !errors.As(err, &bad) || bad.Param != "MessageDeduplicationId" {
+		t.Fatalf("send without MessageDeduplicationId: %v, want an InvalidParameterError for it", err)
+	}
+	if _, err := vq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String("x"),
+		MessageGroupId: aws.String("g"), MessageDeduplicationId: aws.String("d")}); err != nil {
+		t.Fatal(err)
+	}
+	if m := receiveWithin(t, vq, q, 4); aws.ToString(m.Body) != "x" || m.Attributes["MessageDeduplicationId"] != "d" {
+		t.Errorf("got %q dedup %q, want x with d", aws.ToString(m.Body), m.Attributes["MessageDeduplicationId"])
 	}
 }
 

@@ -156,7 +156,7 @@ func (c *Client) poll(h *host) {
 			registered = false
 			return
 		}
-		p, err := c.hostParams(h.url)
+		p, err := c.hostParams(c.ctx, h.url)
 		var out *sqs.ReceiveMessageOutput
 		start := c.clock.Now()
 		if err == nil {

@@ -116,6 +116,9 @@ func (c *Client) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optF
 		return c.api.SendMessage(ctx, in, optFns...)
 	}
 	url := aws.ToString(in.QueueUrl)
+	if err := c.checkDeduplication(ctx, aws.ToString(hostIn.QueueUrl), in.MessageDeduplicationId); err != nil {
+		return nil, fmt.Errorf("virtualqueue: %s to %s: %w", op, url, err)
+	}
 	c.touch(url)
 	out, err := c.sender.SendMessage(ctx, hostIn, optFns...)
 	if err != nil {
@@ -139,6 +142,9 @@ func (c *Client) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchI
 	cp.Entries = make([]types.SendMessageBatchRequestEntry, len(in.Entries))
 	for i, e := range in.Entries {
 		hm, err := toHostMessage(hostURL, name, e.MessageBody, e.MessageAttributes, e.MessageGroupId, e.MessageDeduplicationId)
+		if err == nil {
+			err = c.checkDeduplication(ctx, hostURL, e.MessageDeduplicationId)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("virtualqueue: %s to %s: entry %q: %w", op, url, aws.ToString(e.Id), err)
 		}
@@ -151,4 +157,24 @@ func (c *Client) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchI
 		return nil, fmt.Errorf("virtualqueue: %s to %s: %w", op, url, err)
 	}
 	return out, nil
+}
+
+// checkDeduplication refuses, as SQS would, a send without a
+// MessageDeduplicationId to a virtual queue on a FIFO host that has no
+// ContentBasedDeduplication: deduplicated by content (see toHostFIFO), a
+// second message with the same body would be accepted and never delivered.
+// It reads the host's attributes once per host and client.
+func (c *Client) checkDeduplication(ctx context.Context, hostURL string, dedup *string) error {
+	if dedup != nil || !isFIFOHost(hostURL) {
+		return nil
+	}
+	p, err := c.hostParams(ctx, hostURL)
+	if err != nil {
+		return err
+	}
+	if !p.contentDedup {
+		return &sqsapi.InvalidParameterError{Param: "MessageDeduplicationId", Value: "",
+			Reason: "required: the host queue " + hostURL + " has no ContentBasedDeduplication (as on any FIFO queue without it)"}
+	}
+	return nil
 }
