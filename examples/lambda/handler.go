@@ -12,8 +12,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sqstemp/sqstemp/responder"
+	"github.com/sqstemp/sqstemp/sqsapi"
+	"github.com/sqstemp/sqstemp/virtualqueue"
 )
 
 // maxConcurrency bounds the records of one event handled at once.
@@ -95,6 +98,10 @@ func (h *handler) handleRecord(ctx context.Context, rec events.SQSMessage) (err 
 	if !responder.IsResponseRequested(req) {
 		return nil // a one-way message: nobody waits for an answer
 	}
+	if reason := otherAccount(req, rec.EventSourceARN); reason != "" {
+		h.log.Warn("reply queue refused; reply dropped", "messageId", rec.MessageId, "reason", reason)
+		return nil
+	}
 	err = h.responder.SendResponse(ctx, req, &sqs.SendMessageInput{MessageBody: aws.String(body)})
 	var refused *responder.ReplyURLRefusedError
 	switch {
@@ -106,4 +113,32 @@ func (h *handler) handleRecord(ctx context.Context, rec events.SQSMessage) (err 
 		return nil
 	}
 	return err
+}
+
+// otherAccount says why the reply queue req names is not in the account and
+// region of the request queue sourceARN (the record's eventSourceARN), or ""
+// if it is: Serve answers only there unless told otherwise, and so does this
+// function. A reply URL outside any AWS region (a local emulator's) is
+// compared by account only; without a source ARN there is nothing to
+// compare with, and the responder's own rule (the queue prefix) decides.
+func otherAccount(req types.Message, sourceARN string) string {
+	parts := strings.Split(sourceARN, ":") // arn:aws:sqs:REGION:ACCOUNT:NAME
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" {
+		return ""
+	}
+	region, account := parts[3], parts[4]
+	raw := aws.ToString(req.MessageAttributes[sqsapi.ResponseQueueURLAttribute].StringValue)
+	if host, _, ok := virtualqueue.ParseURL(raw); ok {
+		raw = host
+	}
+	q, err := sqsapi.ParseQueueURL(raw)
+	switch {
+	case err != nil:
+		return "" // the responder refuses it, saying why
+	case q.Account != account:
+		return "account " + q.Account + " is not the request queue's " + account
+	case q.Region() != "" && q.Region() != region:
+		return "region " + q.Region() + " is not the request queue's " + region
+	}
+	return ""
 }

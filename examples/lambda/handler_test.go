@@ -261,3 +261,41 @@ func TestHandlerSkipsExpiredRequests(t *testing.T) {
 		t.Errorf("%d sends: only the live request's reply may have been tried", n)
 	}
 }
+
+// TestHandlerAnswersOnlyInTheRequestQueuesAccount: a reply queue in another
+// account or region than the request queue (the record's eventSourceARN) is
+// refused before any send, as Serve refuses it; the record is not a failure.
+func TestHandlerAnswersOnlyInTheRequestQueuesAccount(t *testing.T) {
+	srv := sqstest.New()
+	defer srv.Close()
+	h := newHandler(srv, upperCase)
+	prefix := sqsapi.DefaultQueuePrefix
+	tests := []struct {
+		name, reply string
+		refused     bool
+	}{
+		{"same account and region", "https://sqs.us-east-1.amazonaws.com/000000000000/" + prefix + "gone#vq", false},
+		{"another account", "https://sqs.us-east-1.amazonaws.com/111111111111/" + prefix + "h#vq", true},
+		{"another region", "https://sqs.eu-west-1.amazonaws.com/000000000000/" + prefix + "h#vq", true},
+		{"a plain queue in another account", "https://sqs.us-east-1.amazonaws.com/111111111111/" + prefix + "h", true},
+		{"an emulator, same account", "http://127.0.0.1:4566/000000000000/" + prefix + "h#vq", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			attrs := map[string]events.SQSMessageAttribute{sqsapi.ResponseQueueURLAttribute: {DataType: "String", StringValue: aws.String(tt.reply)}}
+			rec := events.SQSMessage{MessageId: "m", Body: "hi", MessageAttributes: attrs, EventSourceARN: queueARN}
+			if reason := otherAccount(toMessage(rec), queueARN); (reason != "") != tt.refused {
+				t.Errorf("otherAccount = %q, want refused %v", reason, tt.refused)
+			}
+			srv.ResetCallCounts()
+			resp, err := h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{rec}})
+			if err != nil || len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("Handle = %v, %v; want no failure", resp, err)
+			}
+			sends := srv.CallCounts()["SendMessage"] + srv.CallCounts()["SendMessageBatch"]
+			if tt.refused && sends != 0 {
+				t.Errorf("%d sends to a refused reply queue", sends)
+			}
+		})
+	}
+}
