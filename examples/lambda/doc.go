@@ -24,14 +24,13 @@
 // Without it, Lambda ignores the list and retries the whole batch whenever
 // the function returns an error (this one never does), so failed records
 // would be deleted as if answered. A reply that cannot ever be delivered is
-// not a failure: the requester is gone (its reply queue no longer exists)
-// or its reply queue is not one this responder may write to (see package
+// not a failure: the requester is gone (its reply queue no longer exists) or
+// its reply queue is not one this responder may write to (see package
 // responder, and it must be in the account and region of the request queue,
 // the record's eventSourceARN, as Serve requires); such records are logged
-// and dropped. So is a request whose
-// caller's deadline (responder.Deadline) passed more than 2 s ago: nobody
-// waits for its answer any more. A live request's work gets a ctx with its
-// caller's deadline.
+// and dropped. So is a request whose caller's deadline (responder.Deadline)
+// passed more than 2 s ago: nobody waits for its answer any more. A live
+// request's work gets a ctx with its caller's deadline.
 //
 // Build and deploy (the provided.al2023 runtime, arm64 or x86_64):
 //
