@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -88,24 +89,38 @@ func TestResponseMD5OfMessageAttributes(t *testing.T) {
 }
 
 // cancelOnResponse is an API whose receives from the requester's host queue
-// end the caller's ctx when they return a response: at once (before the
-// response reaches the caller) or, with jitter, a few microseconds later
-// (while it is being handed over).
+// end the caller's ctx when they return the response to the current call:
+// at once (before the response reaches the caller) or, with jitter, a few
+// microseconds later (while it is being handed over). A receive of another
+// response (a late one, as an orphan) cancels nothing: it could end the
+// next call before its request is sent, and no response would exist to
+// account for.
 type cancelOnResponse struct {
 	sqsapi.API
 	jitter time.Duration // 0: cancel before the receive returns
 	mu     sync.Mutex
+	want   string // the current call's response body
 	cancel context.CancelFunc
+}
+
+// arm makes the response body want end the call whose ctx cancel ends.
+func (c *cancelOnResponse) arm(want string, cancel context.CancelFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.want, c.cancel = want, cancel
 }
 
 func (c *cancelOnResponse) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
 	out, err := c.API.ReceiveMessage(ctx, in, optFns...)
-	if err == nil && len(out.Messages) > 0 && strings.Contains(aws.ToString(in.QueueUrl), sqsapi.DefaultQueuePrefix) {
-		c.mu.Lock()
-		cancel := c.cancel
-		c.mu.Unlock()
+	if err != nil || !strings.Contains(aws.ToString(in.QueueUrl), sqsapi.DefaultQueuePrefix) {
+		return out, err
+	}
+	c.mu.Lock()
+	want, cancel := c.want, c.cancel
+	c.mu.Unlock()
+	for _, m := range out.Messages {
 		switch {
-		case cancel == nil:
+		case cancel == nil || aws.ToString(m.Body) != want:
 		case c.jitter == 0:
 			cancel()
 		default:
@@ -116,11 +131,10 @@ func (c *cancelOnResponse) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMe
 }
 
 // TestResponseAsCallerGivesUp: a response that arrives just as the caller's
-// ctx ends is either returned or deleted at once, never left in flight to
-// come back later as an orphan (the host's visibility timeout here is
-// 12 h: a response left in flight would stay there). The ctx ends either
-// inside the host receive or up to 30 µs after it, while the response is
-// handed to the caller.
+// ctx ends is returned or deleted, never left in flight (the host's
+// visibility timeout here is 12 h: a response left in flight would stay
+// there). The ctx ends either inside the host receive or up to 30 µs after
+// it, while the response is handed to the caller.
 func TestResponseAsCallerGivesUp(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -135,15 +149,14 @@ func TestResponseAsCallerGivesUp(t *testing.T) {
 			api := &cancelOnResponse{API: srv, jitter: tc.jitter}
 			g := newRig(t, api, rigOpts{reqOpts: func(o *requester.Options) { o.ResponseVisibilityTimeout = 12 * time.Hour }})
 			returned := 0
-			for range tc.calls {
+			for i := range tc.calls {
 				ctx, cancel := context.WithCancel(context.Background())
-				api.mu.Lock()
-				api.cancel = cancel
-				api.mu.Unlock()
-				m, err := g.call(ctx, "now", nil)
+				body := "now " + strconv.Itoa(i)
+				api.arm("re: "+body, cancel)
+				m, err := g.call(ctx, body, nil)
 				cancel()
 				switch {
-				case err == nil && aws.ToString(m.Body) == "re: now":
+				case err == nil && aws.ToString(m.Body) == "re: "+body:
 					returned++
 				case errors.Is(err, context.Canceled):
 				default:
@@ -155,9 +168,13 @@ func TestResponseAsCallerGivesUp(t *testing.T) {
 				v, f := queueCounts(t, srv, host)
 				return v == "0" && f == "0"
 			})
+			// Every response is accounted for once: returned, deleted as
+			// late by its caller, or (when the ctx ends while the poller
+			// still holds it) deleted as an orphan when it reaches the
+			// deleted virtual queue.
 			st := g.req.Stats()
-			if int64(returned)+st.LateResponses+st.Orphans < int64(tc.calls) {
-				t.Errorf("returned %d + late %d + orphans %d < %d calls", returned, st.LateResponses, st.Orphans, tc.calls)
+			if int64(returned)+st.LateResponses+st.Orphans != int64(tc.calls) {
+				t.Errorf("returned %d + late %d + orphans %d != %d calls", returned, st.LateResponses, st.Orphans, tc.calls)
 			}
 		})
 	}
